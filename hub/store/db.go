@@ -1,0 +1,217 @@
+// Package store is the hub's SQL access: one implementation over SQLite and
+// PostgreSQL with sqlx, the migrations, the event clock and the versioned-row
+// mechanism that gives every table "as of event N" queries.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/jmoiron/sqlx"
+	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
+)
+
+// DB is the hub's database. On SQLite it keeps two pools: one connection for
+// writers (so writers queue in Go instead of failing with SQLITE_BUSY) and a
+// read-only pool for everything else. On PostgreSQL both are one pool.
+type DB struct {
+	Dialect Dialect
+	write   *sqlx.DB
+	read    *sqlx.DB
+}
+
+// Open connects to dsn: a postgres:// or postgresql:// URL selects PostgreSQL;
+// anything else is the path of a SQLite file (created if missing).
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		return openPostgres(ctx, dsn)
+	}
+	return openSQLite(ctx, dsn)
+}
+
+func openPostgres(ctx context.Context, dsn string) (*DB, error) {
+	db, err := sqlx.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	db.SetMaxOpenConns(20)
+	db.SetMaxIdleConns(20)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to postgres: %w", err)
+	}
+	return &DB{Dialect: Postgres, write: db, read: db}, nil
+}
+
+func openSQLite(ctx context.Context, path string) (*DB, error) {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("create database directory: %w", err)
+		}
+	}
+	base := "file:" + (&url.URL{Path: path}).EscapedPath() +
+		"?_journal_mode=WAL&_foreign_keys=on&_busy_timeout=10000&_synchronous=NORMAL"
+	// Writers take the lock at BEGIN, so a transaction never fails half-way
+	// when it first writes.
+	w, err := sqlx.Open("sqlite3", base+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	r, err := sqlx.Open("sqlite3", base+"&_query_only=1")
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	r.SetMaxOpenConns(8)
+	r.SetMaxIdleConns(8)
+	return &DB{Dialect: SQLite, write: w, read: r}, nil
+}
+
+// Close releases both pools.
+func (db *DB) Close() error {
+	err := db.write.Close()
+	if db.read != db.write {
+		if rerr := db.read.Close(); err == nil {
+			err = rerr
+		}
+	}
+	return err
+}
+
+// Begin starts a transaction. A write transaction is needed for any change;
+// a read transaction sees one consistent snapshot.
+func (db *DB) Begin(ctx context.Context, write bool) (*Tx, error) {
+	pool := db.read
+	if write {
+		pool = db.write
+	}
+	tx, err := pool.BeginTxx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("begin transaction: %w", err)
+	}
+	return &Tx{tx: tx, Dialect: db.Dialect, write: write}, nil
+}
+
+// InTx runs fn in one transaction and commits when fn returns nil.
+func (db *DB) InTx(ctx context.Context, write bool, fn func(*Tx) error) error {
+	tx, err := db.Begin(ctx, write)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// Tx is one transaction. It creates at most one event, on the first versioned
+// write, so everything a request changes shares one event id as in Koji.
+type Tx struct {
+	tx      *sqlx.Tx
+	Dialect Dialect
+	write   bool
+	event   int64
+	eventTS time.Time
+	sp      int
+}
+
+// Writable reports whether this transaction may change data.
+func (t *Tx) Writable() bool { return t.write }
+
+// Commit ends the transaction.
+func (t *Tx) Commit() error {
+	if err := t.tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// Rollback abandons the transaction; calling it after Commit is harmless.
+func (t *Tx) Rollback() { t.tx.Rollback() }
+
+// Get scans one row into dest. Queries use ? placeholders on every backend.
+func (t *Tx) Get(ctx context.Context, dest any, query string, args ...any) error {
+	return t.tx.GetContext(ctx, dest, t.tx.Rebind(query), args...)
+}
+
+// Select scans all rows into dest, a pointer to a slice.
+func (t *Tx) Select(ctx context.Context, dest any, query string, args ...any) error {
+	return t.tx.SelectContext(ctx, dest, t.tx.Rebind(query), args...)
+}
+
+// Exec runs a statement and returns the number of rows it changed.
+func (t *Tx) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	res, err := t.tx.ExecContext(ctx, t.tx.Rebind(query), args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// Query returns rows for callers that stream.
+func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sqlx.Rows, error) {
+	return t.tx.QueryxContext(ctx, t.tx.Rebind(query), args...)
+}
+
+// InsertID runs an INSERT … RETURNING id and returns the new id.
+func (t *Tx) InsertID(ctx context.Context, query string, args ...any) (int64, error) {
+	var id int64
+	if err := t.tx.GetContext(ctx, &id, t.tx.Rebind(query+" RETURNING id"), args...); err != nil {
+		return 0, err
+	}
+	return id, nil
+}
+
+// Event returns this transaction's event id, creating the event on first use.
+func (t *Tx) Event(ctx context.Context) (int64, error) {
+	if t.event != 0 {
+		return t.event, nil
+	}
+	now := time.Now()
+	id, err := t.InsertID(ctx, "INSERT INTO events (time_us) VALUES (?)", now.UnixMicro())
+	if err != nil {
+		return 0, fmt.Errorf("create event: %w", err)
+	}
+	t.event, t.eventTS = id, now
+	return id, nil
+}
+
+// Savepoint runs fn inside a savepoint: if fn fails, only its changes are
+// undone and the transaction goes on. multiCall runs each call this way.
+func (t *Tx) Savepoint(ctx context.Context, fn func() error) error {
+	t.sp++
+	name := fmt.Sprintf("sp%d", t.sp)
+	if _, err := t.tx.ExecContext(ctx, "SAVEPOINT "+name); err != nil {
+		return fmt.Errorf("savepoint: %w", err)
+	}
+	savedEvent, savedTS := t.event, t.eventTS
+	if err := fn(); err != nil {
+		if _, rerr := t.tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT "+name); rerr != nil {
+			return fmt.Errorf("rollback to savepoint after %v: %w", err, rerr)
+		}
+		// An event created inside the savepoint is gone with it.
+		t.event, t.eventTS = savedEvent, savedTS
+		return err
+	}
+	if _, err := t.tx.ExecContext(ctx, "RELEASE SAVEPOINT "+name); err != nil {
+		return fmt.Errorf("release savepoint: %w", err)
+	}
+	return nil
+}
+
+// IsNoRows reports whether err means a lookup found nothing.
+func IsNoRows(err error) bool { return err == sql.ErrNoRows }

@@ -1,0 +1,128 @@
+package store
+
+import (
+	"context"
+	"fmt"
+)
+
+// Session is a row of the sessions table. Times are microseconds since the epoch.
+type Session struct {
+	ID        int64  `db:"id"`
+	UserID    int64  `db:"user_id"`
+	Key       string `db:"session_key"`
+	Master    *int64 `db:"master"`
+	AuthType  int    `db:"authtype"`
+	HostIP    string `db:"hostip"`
+	Callnum   *int64 `db:"callnum"`
+	Exclusive *bool  `db:"exclusive"`
+	Expired   bool   `db:"expired"`
+	Closed    bool   `db:"closed"`
+	StartUS   int64  `db:"start_us"`
+	UpdateUS  int64  `db:"update_us"`
+	RenewUS   *int64 `db:"renew_us"`
+}
+
+const sessionCols = "id, user_id, session_key, master, authtype, hostip, callnum, exclusive, expired, closed, start_us, update_us, renew_us"
+
+// CreateSession inserts a session and returns its id. The key is set by the
+// caller afterwards when it embeds the id.
+func CreateSession(ctx context.Context, tx *Tx, s Session) (int64, error) {
+	id, err := tx.InsertID(ctx, `INSERT INTO sessions (user_id, session_key, master, authtype, hostip, exclusive,
+		start_us, update_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		s.UserID, s.Key, s.Master, s.AuthType, s.HostIP, s.Exclusive, s.StartUS, s.UpdateUS)
+	if err != nil {
+		return 0, fmt.Errorf("create session: %w", err)
+	}
+	return id, nil
+}
+
+// GetSession returns the session or nil.
+func GetSession(ctx context.Context, tx *Tx, id int64) (*Session, error) {
+	var out []Session
+	if err := tx.Select(ctx, &out, "SELECT "+sessionCols+" FROM sessions WHERE id = ?", id); err != nil {
+		return nil, fmt.Errorf("read session %d: %w", id, err)
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	return &out[0], nil
+}
+
+// UserSessions lists a user's open sessions, oldest first.
+func UserSessions(ctx context.Context, tx *Tx, userID int64) ([]Session, error) {
+	var out []Session
+	if err := tx.Select(ctx, &out, "SELECT "+sessionCols+" FROM sessions WHERE user_id = ? AND closed = FALSE ORDER BY id", userID); err != nil {
+		return nil, fmt.Errorf("list sessions of user %d: %w", userID, err)
+	}
+	return out, nil
+}
+
+// SetSessionFields updates columns of a session by name.
+func SetSessionFields(ctx context.Context, tx *Tx, id int64, fields map[string]any) error {
+	names := sortedKeys(fields)
+	set := ""
+	args := make([]any, 0, len(names)+1)
+	for i, n := range names {
+		switch n {
+		case "session_key", "callnum", "exclusive", "expired", "closed", "update_us", "renew_us":
+		default:
+			return fmt.Errorf("SetSessionFields: column %q is not settable", n)
+		}
+		if i > 0 {
+			set += ", "
+		}
+		set += n + " = ?"
+		args = append(args, fields[n])
+	}
+	if _, err := tx.Exec(ctx, "UPDATE sessions SET "+set+" WHERE id = ?", append(args, id)...); err != nil {
+		return fmt.Errorf("update session %d: %w", id, err)
+	}
+	return nil
+}
+
+// EndSessionTree marks a session and its subsessions expired, and closed
+// when close is set.
+func EndSessionTree(ctx context.Context, tx *Tx, id int64, close bool) error {
+	q := "UPDATE sessions SET expired = TRUE, exclusive = NULL WHERE (id = ? OR master = ?)"
+	if close {
+		q = "UPDATE sessions SET expired = TRUE, closed = TRUE, exclusive = NULL WHERE (id = ? OR master = ?)"
+	}
+	if _, err := tx.Exec(ctx, q, id, id); err != nil {
+		return fmt.Errorf("end session %d: %w", id, err)
+	}
+	return nil
+}
+
+// LastEvent returns the newest event, or the newest strictly before beforeUS
+// when beforeUS is not nil. ok is false when there is none.
+func LastEvent(ctx context.Context, tx *Tx, beforeUS *int64) (id, timeUS int64, ok bool, err error) {
+	var rows []struct {
+		ID     int64 `db:"id"`
+		TimeUS int64 `db:"time_us"`
+	}
+	q := "SELECT id, time_us FROM events ORDER BY id DESC LIMIT 1"
+	var args []any
+	if beforeUS != nil {
+		q = "SELECT id, time_us FROM events WHERE time_us < ? ORDER BY id DESC LIMIT 1"
+		args = append(args, *beforeUS)
+	}
+	if err := tx.Select(ctx, &rows, q, args...); err != nil {
+		return 0, 0, false, fmt.Errorf("read last event: %w", err)
+	}
+	if len(rows) == 0 {
+		return 0, 0, false, nil
+	}
+	return rows[0].ID, rows[0].TimeUS, true, nil
+}
+
+// EventByID returns an event's time.
+func EventByID(ctx context.Context, tx *Tx, id int64) (timeUS int64, ok bool, err error) {
+	var rows []int64
+	if err := tx.Select(ctx, &rows, "SELECT time_us FROM events WHERE id = ?", id); err != nil {
+		return 0, false, fmt.Errorf("read event %d: %w", id, err)
+	}
+	if len(rows) == 0 {
+		return 0, false, nil
+	}
+	return rows[0], true, nil
+}

@@ -1,0 +1,156 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/gokoji/gokoji/hub/hubtest"
+	"github.com/gokoji/gokoji/hub/store"
+)
+
+var ctx = context.Background()
+
+func TestMigrateIsIdempotent(t *testing.T) {
+	hubtest.ForEachBackend(t, func(t *testing.T, db *store.DB) {
+		if err := db.Migrate(ctx); err != nil {
+			t.Fatalf("second migrate: %v", err)
+		}
+		err := db.InTx(ctx, false, func(tx *store.Tx) error {
+			var n int
+			if err := tx.Get(ctx, &n, "SELECT COUNT(*) FROM permissions"); err != nil {
+				return err
+			}
+			if n != 15 {
+				t.Errorf("%d built-in permissions, want Koji's 15", n)
+			}
+			p, err := store.PermByName(ctx, tx, "draft-promoter")
+			if err != nil || p == nil || p.ID != 15 {
+				t.Errorf("draft-promoter = %v, %v; want id 15 as in Koji", p, err)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// TestVersionedRows checks the mechanism every versioned table shares: one
+// event per transaction, revoke instead of delete, and "as of event N".
+func TestVersionedRows(t *testing.T) {
+	hubtest.ForEachBackend(t, func(t *testing.T, db *store.DB) {
+		var uid, ev1, ev2 int64
+		err := db.InTx(ctx, true, func(tx *store.Tx) error {
+			var err error
+			if uid, err = store.CreateUser(ctx, tx, store.NewUser{Name: "u1"}); err != nil {
+				return err
+			}
+			for _, perm := range []int64{1, 2} {
+				if err := store.UserPerms.Insert(ctx, tx, uid, map[string]any{"user_id": uid, "perm_id": perm}); err != nil {
+					return err
+				}
+			}
+			ev1, err = tx.Event(ctx)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = db.InTx(ctx, true, func(tx *store.Tx) error {
+			n, err := store.UserPerms.Revoke(ctx, tx, uid, map[string]any{"user_id": uid, "perm_id": int64(1)})
+			if err != nil || n != 1 {
+				t.Errorf("revoke: %d rows, %v", n, err)
+			}
+			ev2, err = tx.Event(ctx)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev2 <= ev1 {
+			t.Fatalf("events not increasing: %d then %d", ev1, ev2)
+		}
+		before := ev1 - 1
+		cases := []struct {
+			event *int64
+			want  int
+		}{{&before, 0}, {&ev1, 2}, {&ev2, 1}, {nil, 1}}
+		err = db.InTx(ctx, false, func(tx *store.Tx) error {
+			for _, c := range cases {
+				src, err := store.UserPermSources(ctx, tx, uid, false, c.event)
+				if err != nil {
+					return err
+				}
+				if len(src) != c.want {
+					t.Errorf("as of %v: %d rows, want %d", c.event, len(src), c.want)
+				}
+			}
+			// The revoked row is kept, with its revoker and event.
+			var revoked int
+			err := tx.Get(ctx, &revoked, "SELECT COUNT(*) FROM user_perms WHERE user_id = ? AND active IS NULL AND revoke_event = ? AND revoker_id = ?", uid, ev2, uid)
+			if revoked != 1 {
+				t.Errorf("%d revoked rows, want 1", revoked)
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// TestSavepointRollsBackAlone is what multiCall relies on.
+func TestSavepointRollsBackAlone(t *testing.T) {
+	hubtest.ForEachBackend(t, func(t *testing.T, db *store.DB) {
+		err := db.InTx(ctx, true, func(tx *store.Tx) error {
+			if err := tx.Savepoint(ctx, func() error {
+				_, err := store.CreateUser(ctx, tx, store.NewUser{Name: "kept"})
+				return err
+			}); err != nil {
+				return err
+			}
+			err := tx.Savepoint(ctx, func() error {
+				if _, err := store.CreateUser(ctx, tx, store.NewUser{Name: "dropped"}); err != nil {
+					return err
+				}
+				_, err := store.CreateUser(ctx, tx, store.NewUser{Name: "kept"}) // unique violation
+				return err
+			})
+			if err == nil || !store.IsUniqueViolation(err) {
+				t.Errorf("duplicate user: %v, want a unique violation", err)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = db.InTx(ctx, false, func(tx *store.Tx) error {
+			for name, want := range map[string]bool{"kept": true, "dropped": false} {
+				u, err := store.UserBy(ctx, tx, "name", name)
+				if err != nil {
+					return err
+				}
+				if (u != nil) != want {
+					t.Errorf("user %s present = %v, want %v", name, u != nil, want)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// TestReadTransactionsCannotWrite: on SQLite, read transactions use a
+// query-only pool, so a method declared read-only cannot write by mistake.
+func TestReadTransactionsCannotWrite(t *testing.T) {
+	db := hubtest.OpenDB(t, hubtest.SQLite)
+	err := db.InTx(ctx, false, func(tx *store.Tx) error {
+		_, err := store.CreateUser(ctx, tx, store.NewUser{Name: "x"})
+		return err
+	})
+	if err == nil {
+		t.Fatal("a write in a read transaction succeeded")
+	}
+}
