@@ -1,0 +1,98 @@
+package api
+
+import (
+	"context"
+	"slices"
+
+	"github.com/gokoji/gokoji/hub"
+	"github.com/gokoji/gokoji/hub/store"
+)
+
+// Call is what a handler sees: its arguments, the request's transaction, and
+// who is calling.
+type Call struct {
+	Method  *Method
+	Args    *Args
+	Tx      *store.Tx
+	Session *Session // nil when anonymous
+	Req     *Request
+	d       *Dispatcher
+	perms   []string // the caller's permissions, read once per request
+}
+
+// Session is an authenticated session with its user.
+type Session struct {
+	store.Session
+	User hub.User
+}
+
+// UserID is the caller's user id, 0 when anonymous.
+func (c *Call) UserID() int64 {
+	if c.Session == nil {
+		return 0
+	}
+	return c.Session.UserID
+}
+
+// Config is the hub configuration.
+func (c *Call) Config() Config { return c.d.Config }
+
+// Perms returns the caller's permission names, groups included.
+func (c *Call) Perms(ctx context.Context) ([]string, error) {
+	if c.Session == nil {
+		return nil, nil
+	}
+	if c.perms == nil {
+		p, err := store.UserPermNames(ctx, c.Tx, c.Session.UserID, true)
+		if err != nil {
+			return nil, err
+		}
+		c.perms = p
+	}
+	return c.perms, nil
+}
+
+// HasPerm reports whether the caller holds perm; admin holds every permission.
+func (c *Call) HasPerm(ctx context.Context, perm string) (bool, error) {
+	p, err := c.Perms(ctx)
+	if err != nil {
+		return false, err
+	}
+	return slices.Contains(p, perm) || slices.Contains(p, "admin"), nil
+}
+
+// AssertLogin fails unless someone is logged in.
+func (c *Call) AssertLogin() error {
+	if c.Session == nil {
+		return hub.NotAllowed("you must be logged in for this operation")
+	}
+	return nil
+}
+
+// AssertPerm fails unless the caller holds perm (or admin).
+func (c *Call) AssertPerm(ctx context.Context, perm string) error {
+	if c.Session == nil {
+		return hub.NotAllowed("%s permission required (user not logged in)", perm)
+	}
+	ok, err := c.HasPerm(ctx, perm)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return hub.NotAllowed("%s permission required (logged in as %s)", perm, c.Session.User.Name)
+	}
+	return nil
+}
+
+// InvalidatePerms drops the cached permissions after a change to them.
+func (c *Call) InvalidatePerms() { c.perms = nil }
+
+func (c *Call) checkAccess(ctx context.Context, a Access) error {
+	switch {
+	case a.Perm != "":
+		return c.AssertPerm(ctx, a.Perm)
+	case a.Login || a.Host:
+		return c.AssertLogin()
+	}
+	return nil
+}

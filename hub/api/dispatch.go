@@ -1,0 +1,234 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/gokoji/gokoji/hub"
+	"github.com/gokoji/gokoji/hub/store"
+	"github.com/gokoji/gokoji/hub/xmlrpc"
+)
+
+// Config holds the hub options the API layer reads.
+type Config struct {
+	// SessionTimeout is Koji's SessionRenewalTimeout: a session older than this
+	// (from its start or last renewal) is expired and must be renewed.
+	SessionTimeout time.Duration
+	// CheckClientIP ties a session to the address that logged in.
+	CheckClientIP bool
+	// LoginCreatesUser lets sslLogin create a user for an unknown certificate.
+	LoginCreatesUser bool
+	// Options is what showOpts reveals.
+	Options map[string]any
+}
+
+// DefaultConfig returns Koji's defaults.
+func DefaultConfig() Config {
+	return Config{SessionTimeout: 24 * time.Hour, CheckClientIP: true, LoginCreatesUser: true}
+}
+
+// Credentials are the session values a request carried, from the
+// Koji-Session-* headers or the older query parameters.
+type Credentials struct {
+	Present   bool
+	SessionID int64
+	Key       string
+	Callnum   *int64
+}
+
+// Request is one XML-RPC call as the HTTP layer hands it over.
+type Request struct {
+	Method     string
+	Params     []any
+	Creds      Credentials
+	RemoteIP   string
+	CertUser   string // CN of a verified client certificate, "" without one
+	SSLLogin   bool   // arrived at /kojihub/ssllogin
+	credsError error  // malformed credentials, reported once the method is known
+}
+
+// SetCredsError records that the credentials could not be read; the call then
+// fails with this error after the method lookup, as Koji orders its checks.
+func (r *Request) SetCredsError(err error) { r.credsError = err }
+
+// Dispatcher runs calls: lookup, session, binding, access check, handler,
+// one transaction per request.
+type Dispatcher struct {
+	Registry *Registry
+	DB       *store.DB
+	Config   Config
+	Log      logrus.FieldLogger
+	Now      func() time.Time
+}
+
+// NewDispatcher wires a dispatcher with the full registry.
+func NewDispatcher(db *store.DB, cfg Config, log logrus.FieldLogger) *Dispatcher {
+	return &Dispatcher{Registry: NewRegistry(), DB: db, Config: cfg, Log: log, Now: time.Now}
+}
+
+// multiCall is not a registry method: Koji leaves it out of _listapi and
+// system.listMethods, and it needs the dispatcher itself.
+func isLogin(name string) bool { return name == "login" || name == "sslLogin" }
+
+func isMultiCall(name string) bool { return name == "multiCall" || name == "system.multicall" }
+
+// Handle runs one request and returns its result or a *hub.Fault.
+func (d *Dispatcher) Handle(ctx context.Context, req *Request) (any, error) {
+	multi := isMultiCall(req.Method)
+	m := d.Registry.Lookup(req.Method)
+	if m == nil && !multi {
+		return nil, hub.GenericError("Invalid method: %s", req.Method)
+	}
+	if req.credsError != nil {
+		return nil, req.credsError
+	}
+	writes := multi && d.multiWrites(req.Params) || m != nil && m.Writes
+	tx, err := d.DB.Begin(ctx, writes)
+	if err != nil {
+		return nil, fmt.Errorf("start request: %w", err)
+	}
+	defer tx.Rollback()
+	sess, err := d.authenticate(ctx, tx, req)
+	if err != nil {
+		return nil, err
+	}
+	c := &Call{Tx: tx, Session: sess, Req: req, d: d}
+	var result any
+	if multi {
+		result, err = d.multiCall(ctx, c, req.Params)
+	} else {
+		result, err = d.invoke(ctx, c, m, req.Params)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !writes {
+		return result, nil
+	}
+	if sess != nil && req.Creds.Callnum != nil && !isLogin(req.Method) {
+		// Only calls that commit advance the stored callnum, so a retry of a
+		// committed call is recognised and refused.
+		if err := store.SetSessionFields(ctx, tx, sess.ID, map[string]any{"callnum": *req.Creds.Callnum}); err != nil {
+			return nil, err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, err
+	}
+	return result, nil
+}
+
+// invoke binds and runs one method inside the request's transaction.
+func (d *Dispatcher) invoke(ctx context.Context, c *Call, m *Method, params []any) (any, error) {
+	positional, kwargs := xmlrpc.SplitKwargs(params)
+	args, err := m.bind(positional, kwargs)
+	if err != nil {
+		return nil, err
+	}
+	if m.Writes && !c.Tx.Writable() {
+		// Cannot happen through Handle, which picks the transaction from the
+		// declarations; guards against a registry mistake.
+		return nil, fmt.Errorf("method %s writes but runs in a read transaction", m.Name)
+	}
+	if err := c.checkAccess(ctx, m.Access); err != nil {
+		return nil, err
+	}
+	sub := *c
+	sub.Args = args
+	sub.Method = m
+	res, err := m.Handler(ctx, &sub)
+	if err != nil {
+		var f *hub.Fault
+		if !errors.As(err, &f) {
+			d.Log.WithError(err).WithField("method", m.Name).Error("internal error")
+		}
+		return nil, err
+	}
+	return res, nil
+}
+
+// multiWrites tells whether any call in a multiCall batch writes, so the batch
+// gets a write transaction.
+func (d *Dispatcher) multiWrites(params []any) bool {
+	if len(params) != 1 {
+		return false
+	}
+	calls, _ := params[0].([]any)
+	for _, raw := range calls {
+		call, _ := raw.(map[string]any)
+		name, _ := call["methodName"].(string)
+		if isMultiCall(name) {
+			sub, _ := call["params"].([]any)
+			if d.multiWrites(sub) {
+				return true
+			}
+			continue
+		}
+		if m := d.Registry.Lookup(name); m != nil && m.Writes {
+			return true
+		}
+	}
+	return false
+}
+
+// multiCall runs each call in a savepoint: a failing call is undone alone and
+// reported in place; the others commit together.
+func (d *Dispatcher) multiCall(ctx context.Context, c *Call, params []any) (any, error) {
+	if len(params) != 1 {
+		return nil, hub.ParameterError("multiCall() takes exactly one argument, an array of calls (%d given)", len(params))
+	}
+	calls, ok := params[0].([]any)
+	if !ok {
+		return nil, hub.ParameterError("multiCall(): argument must be an array of calls, not %s", typeName(params[0]))
+	}
+	out := make([]any, 0, len(calls))
+	for _, raw := range calls {
+		var result any
+		err := c.Tx.Savepoint(ctx, func() error {
+			var err error
+			result, err = d.runOne(ctx, c, raw)
+			return err
+		})
+		if err != nil {
+			f := hub.AsFault(err)
+			out = append(out, map[string]any{"faultCode": f.Code, "faultString": f.Msg, "traceback": []any{}})
+			continue
+		}
+		out = append(out, []any{result})
+	}
+	return out, nil
+}
+
+func (d *Dispatcher) runOne(ctx context.Context, c *Call, raw any) (any, error) {
+	call, ok := raw.(map[string]any)
+	if !ok {
+		return nil, hub.ParameterError("multiCall: each call must be a struct, not %s", typeName(raw))
+	}
+	name, ok := call["methodName"].(string)
+	if !ok {
+		return nil, hub.ParameterError("multiCall: call has no methodName string")
+	}
+	var params []any
+	switch p := call["params"].(type) {
+	case []any:
+		params = p
+	case nil:
+	default:
+		return nil, hub.ParameterError("multiCall: params of %s must be an array, not %s", name, typeName(p))
+	}
+	if isMultiCall(name) {
+		return d.multiCall(ctx, c, params)
+	}
+	m := d.Registry.Lookup(name)
+	if m == nil {
+		return nil, hub.GenericError("Invalid method: %s", name)
+	}
+	if m.Writes && !c.Tx.Writable() {
+		return nil, fmt.Errorf("multiCall planned a read transaction but %s writes", name)
+	}
+	return d.invoke(ctx, c, m, params)
+}

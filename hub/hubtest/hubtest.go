@@ -1,0 +1,218 @@
+// Package hubtest starts real hubs for tests: on SQLite in a temp dir and on
+// PostgreSQL in a fresh schema of its own, over real HTTP.
+package hubtest
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+	"github.com/sirupsen/logrus"
+
+	"github.com/gokoji/gokoji/hub/api"
+	"github.com/gokoji/gokoji/hub/server"
+	"github.com/gokoji/gokoji/hub/store"
+	"github.com/gokoji/gokoji/hub/xmlrpc"
+)
+
+// AdminPassword is the kojiadmin password of every test hub, as in the
+// recorded transcripts.
+const AdminPassword = "kojiadmin"
+
+// DefaultPostgresDSN is where the test suite finds PostgreSQL unless
+// KOJI_TEST_PG_DSN says otherwise.
+const DefaultPostgresDSN = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+
+// Backend names a store to test against.
+type Backend string
+
+const (
+	SQLite   Backend = "sqlite"
+	Postgres Backend = "postgres"
+)
+
+// Backends are the stores every store and API test runs on.
+var Backends = []Backend{SQLite, Postgres}
+
+// ForEachBackend runs f as a subtest per backend, each with a fresh database.
+func ForEachBackend(t *testing.T, f func(t *testing.T, db *store.DB)) {
+	t.Helper()
+	for _, b := range Backends {
+		t.Run(string(b), func(t *testing.T) { f(t, OpenDB(t, b)) })
+	}
+}
+
+// OpenDB opens a fresh, migrated database on the backend; it is removed when
+// the test ends.
+func OpenDB(t testing.TB, b Backend) *store.DB {
+	t.Helper()
+	ctx := context.Background()
+	var dsn string
+	switch b {
+	case SQLite:
+		dsn = filepath.Join(t.TempDir(), "koji.db")
+	case Postgres:
+		dsn = freshPostgresSchema(t)
+	}
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		t.Fatalf("open %s: %v", b, err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatalf("migrate %s: %v", b, err)
+	}
+	return db
+}
+
+// PostgresDSN is the base DSN of the test PostgreSQL server.
+func PostgresDSN() string {
+	if v := os.Getenv("KOJI_TEST_PG_DSN"); v != "" {
+		return v
+	}
+	return DefaultPostgresDSN
+}
+
+// freshPostgresSchema creates a schema with a random name and returns a DSN
+// whose search_path points into it, so tests never see each other's rows.
+func freshPostgresSchema(t testing.TB) string {
+	t.Helper()
+	base := PostgresDSN()
+	admin, err := sql.Open("pgx", base)
+	if err == nil {
+		err = admin.Ping()
+	}
+	if err != nil {
+		t.Fatalf("PostgreSQL is not reachable at %s: %v\n"+
+			"The suite runs every store test on PostgreSQL too. Start the server with\n"+
+			"  pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start\n"+
+			"(or apt-get install postgresql), or point KOJI_TEST_PG_DSN at one.", base, err)
+	}
+	b := make([]byte, 6)
+	rand.Read(b)
+	schema := "t_" + hex.EncodeToString(b)
+	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
+		t.Fatalf("create schema: %v", err)
+	}
+	t.Cleanup(func() {
+		admin.Exec("DROP SCHEMA " + schema + " CASCADE")
+		admin.Close()
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatalf("parse %s: %v", base, err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// Hub is a running test hub.
+type Hub struct {
+	URL    string // the XML-RPC endpoint, …/kojihub
+	Base   string // the server root
+	DB     *store.DB
+	TopDir string
+	Config api.Config
+}
+
+// Start bootstraps db (kojiadmin / AdminPassword) and serves it over HTTP
+// until the test ends. configure may adjust the API config.
+func Start(t testing.TB, db *store.DB, configure ...func(*api.Config)) *Hub {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := api.Bootstrap(ctx, db, AdminPassword); err != nil {
+		t.Fatalf("bootstrap: %v", err)
+	}
+	cfg := api.DefaultConfig()
+	for _, f := range configure {
+		f(&cfg)
+	}
+	log := logrus.New()
+	log.SetOutput(testWriter{t})
+	top := t.TempDir()
+	srv := &server.Server{Dispatcher: api.NewDispatcher(db, cfg, log), TopDir: top, Log: log}
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	return &Hub{URL: ts.URL + "/kojihub", Base: ts.URL, DB: db, TopDir: top, Config: cfg}
+}
+
+// Client returns a new anonymous client of the hub.
+func (h *Hub) Client() *xmlrpc.Client { return &xmlrpc.Client{URL: h.URL} }
+
+// Login returns a client logged in as user.
+func (h *Hub) Login(t testing.TB, user, password string) *xmlrpc.Client {
+	t.Helper()
+	c := h.Client()
+	if err := c.Login(context.Background(), user, password); err != nil {
+		t.Fatalf("login %s: %v", user, err)
+	}
+	return c
+}
+
+// Admin returns a client logged in as kojiadmin.
+func (h *Hub) Admin(t testing.TB) *xmlrpc.Client {
+	t.Helper()
+	return h.Login(t, api.AdminUser, AdminPassword)
+}
+
+type testWriter struct{ t testing.TB }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+// TranscriptsDir finds the recorded Koji transcripts: $KOJI_TRANSCRIPTS, or
+// shared/koji-transcripts beside the repository. A missing directory fails
+// the test: the suite never skips its compatibility checks.
+func TranscriptsDir(t testing.TB) string {
+	t.Helper()
+	if v := os.Getenv("KOJI_TRANSCRIPTS"); v != "" {
+		return v
+	}
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("cannot find go.mod above the test directory")
+		}
+		dir = parent
+	}
+	p := filepath.Join(dir, "..", "shared", "koji-transcripts")
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("recorded transcripts not found at %s (set KOJI_TRANSCRIPTS): %v", p, err)
+	}
+	return p
+}
+
+// Normalize passes v through the XML-RPC codec, giving the plain values a
+// client decodes (int64, []any, map[string]any …).
+func Normalize(t testing.TB, v any) any {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := xmlrpc.EncodeResponse(&buf, v); err != nil {
+		t.Fatalf("encode: %v", err)
+	}
+	out, err := xmlrpc.DecodeResponse(&buf, xmlrpc.Limits{MaxBodyBytes: 1 << 26})
+	if err != nil {
+		t.Fatalf("decode: %v", err)
+	}
+	return out
+}
