@@ -75,6 +75,10 @@ func NewRegistry() *Registry {
 		metaMethods(r),
 		sessionMethods(),
 		userMethods(),
+		tagMethods(),
+		inheritanceMethods(),
+		packageMethods(),
+		targetMethods(),
 	} {
 		for i := range group {
 			r.add(&group[i])

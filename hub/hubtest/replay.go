@@ -90,7 +90,9 @@ func Replay(t *testing.T, h *Hub, scenario string, supported func(method string)
 			continue
 		}
 		replayOne(t, h, dir, ex, sessions)
-		res.Compared[ex.Method]++
+		for _, m := range methods {
+			res.Compared[m]++
+		}
 	}
 	return res
 }

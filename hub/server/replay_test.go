@@ -13,19 +13,30 @@ import (
 // noSuchMethod is a name Koji does not know either: its fault is compared.
 var pseudo = map[string]bool{"unparsable": true, "http-GET": true, "noSuchMethod": true}
 
+// needs: recorded calls of a method that depend on another part of the API
+// (listTags is recorded only with build=…, which needs builds).
+var needs = map[string]string{"listTags": "getBuild"}
+
 // TestReplayTranscripts replays the recorded Koji traffic against our hub.
 // Exchanges that use methods we do not serve yet are skipped and counted;
 // the methods each issue promises are required to have been compared.
 func TestReplayTranscripts(t *testing.T) {
 	reg := api.NewRegistry()
 	supported := func(m string) bool {
+		if need, ok := needs[m]; ok && reg.Lookup(need) == nil {
+			return false
+		}
 		return pseudo[m] || m == "multiCall" || reg.Lookup(m) != nil
 	}
 	// Methods the hub foundation must have matched against the recordings.
 	required := []string{"login", "logout", "getAPIVersion", "getKojiVersion", "getLoggedInUser",
 		"getLastEvent", "multiCall", "createUser", "listUsers", "getUser", "grantPermission",
 		"revokePermission", "getUserPermsInheritance", "getAllPerms", "enableUser", "disableUser",
-		"editUser", "hasPerm", "_listapi", "unparsable", "http-GET"}
+		"editUser", "hasPerm", "_listapi", "unparsable", "http-GET",
+		"createTag", "editTag2", "getTag", "getInheritanceData", "setInheritanceData", "getFullInheritance",
+		"getBuildConfig", "createBuildTarget", "editBuildTarget", "deleteBuildTarget", "getBuildTarget",
+		"getBuildTargets", "packageListAdd", "packageListBlock", "packageListUnblock", "packageListRemove",
+		"packageListSetOwner", "packageListSetArches", "listPackages", "getPackage"}
 	hubtest.ForEachBackend(t, func(t *testing.T, db *store.DB) {
 		compared := map[string]int{}
 		for _, scenario := range []string{"admin-setup", "import-and-tag", "tasks-and-errors"} {
