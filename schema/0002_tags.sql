@@ -78,8 +78,7 @@ CREATE TABLE tag_packages (
 	CHECK (active IS NULL OR active = TRUE),
 	CHECK ((active IS NULL) = (revoke_event IS NOT NULL))
 );
-CREATE UNIQUE INDEX tag_packages_active ON tag_packages (package_id, tag_id, active);
-CREATE INDEX tag_packages_tag ON tag_packages (tag_id, active);
+CREATE UNIQUE INDEX tag_packages_active ON tag_packages (tag_id, package_id, active);
 CREATE INDEX tag_packages_events ON tag_packages (tag_id, create_event, revoke_event);
 
 CREATE TABLE tag_package_owners (
@@ -94,8 +93,7 @@ CREATE TABLE tag_package_owners (
 	CHECK (active IS NULL OR active = TRUE),
 	CHECK ((active IS NULL) = (revoke_event IS NOT NULL))
 );
-CREATE UNIQUE INDEX tag_package_owners_active ON tag_package_owners (package_id, tag_id, active);
-CREATE INDEX tag_package_owners_tag ON tag_package_owners (tag_id, active);
+CREATE UNIQUE INDEX tag_package_owners_active ON tag_package_owners (tag_id, package_id, active);
 CREATE INDEX tag_package_owners_events ON tag_package_owners (tag_id, create_event, revoke_event);
 
 CREATE TABLE build_target (

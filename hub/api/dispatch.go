@@ -22,13 +22,16 @@ type Config struct {
 	CheckClientIP bool
 	// LoginCreatesUser lets sslLogin create a user for an unknown certificate.
 	LoginCreatesUser bool
+	// ResultCacheRows bounds the cache of computed answers (rows kept); 0
+	// turns it off. See resultCache.
+	ResultCacheRows int
 	// Options is what showOpts reveals.
 	Options map[string]any
 }
 
 // DefaultConfig returns Koji's defaults.
 func DefaultConfig() Config {
-	return Config{SessionTimeout: 24 * time.Hour, CheckClientIP: true, LoginCreatesUser: true}
+	return Config{SessionTimeout: 24 * time.Hour, CheckClientIP: true, LoginCreatesUser: true, ResultCacheRows: 2_000_000}
 }
 
 // Credentials are the session values a request carried, from the
@@ -63,11 +66,16 @@ type Dispatcher struct {
 	Config   Config
 	Log      logrus.FieldLogger
 	Now      func() time.Time
+	cache    *resultCache
 }
 
 // NewDispatcher wires a dispatcher with the full registry.
 func NewDispatcher(db *store.DB, cfg Config, log logrus.FieldLogger) *Dispatcher {
-	return &Dispatcher{Registry: NewRegistry(), DB: db, Config: cfg, Log: log, Now: time.Now}
+	d := &Dispatcher{Registry: NewRegistry(), DB: db, Config: cfg, Log: log, Now: time.Now}
+	if cfg.ResultCacheRows > 0 {
+		d.cache = newResultCache(cfg.ResultCacheRows)
+	}
+	return d
 }
 
 // multiCall is not a registry method: Koji leaves it out of _listapi and

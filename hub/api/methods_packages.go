@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"strings"
 
@@ -50,6 +51,18 @@ func packageMethods() []Method {
 	}
 }
 
+// packageRow is a listPackages entry as the wire shows it.
+type packageRow struct {
+	PackageID   int64   `xmlrpc:"package_id"`
+	PackageName string  `xmlrpc:"package_name"`
+	TagID       int64   `xmlrpc:"tag_id"`
+	TagName     string  `xmlrpc:"tag_name"`
+	ExtraArches *string `xmlrpc:"extra_arches"`
+	Blocked     bool    `xmlrpc:"blocked"`
+	OwnerID     *int64  `xmlrpc:"owner_id"`
+	OwnerName   *string `xmlrpc:"owner_name"`
+}
+
 func packageEntryStruct(e store.PackageEntry, withOwners bool) map[string]any {
 	m := map[string]any{"package_id": e.PackageID, "package_name": e.PackageName, "tag_id": e.TagID,
 		"tag_name": e.TagName, "extra_arches": e.ExtraArches, "blocked": e.Blocked}
@@ -64,6 +77,33 @@ func packageEntryStruct(e store.PackageEntry, withOwners bool) map[string]any {
 // seen (all of them with dups) and whose name passes the link's filters.
 // The result keeps the order packages were first seen.
 func packageList(ctx context.Context, c *Call, f store.PackageFilter, tagID *int64, inherit, dups bool, event *int64) ([][]store.PackageEntry, error) {
+	snap, err := c.snapshotKey(ctx, event)
+	if err != nil {
+		return nil, err
+	}
+	var key string
+	if snap != "" {
+		key = fmt.Sprintf("pkglist|%s|%v|%v|%v|%v|%v|%v|%v|%v", snap, f.UserID != nil, ptrVal(f.UserID), ptrVal(f.PackageID),
+			f.NoOwners, f.WithBlocked != nil && !*f.WithBlocked, ptrVal(tagID), inherit, dups)
+		if v, ok := c.d.cache.get(key); ok {
+			return v.([][]store.PackageEntry), nil
+		}
+	}
+	out, err := readPackageList(ctx, c, f, tagID, inherit, dups, event)
+	if err == nil && key != "" {
+		c.d.cache.put(key, out, len(out)+1)
+	}
+	return out, err
+}
+
+func ptrVal(p *int64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+func readPackageList(ctx context.Context, c *Call, f store.PackageFilter, tagID *int64, inherit, dups bool, event *int64) ([][]store.PackageEntry, error) {
 	if tagID != nil {
 		f.TagIDs = []int64{*tagID}
 	}
@@ -203,17 +243,31 @@ func listPackages(ctx context.Context, c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows := make([]any, 0, len(list))
 	lp := ""
 	if prefix != nil {
 		lp = strings.ToLower(*prefix)
 	}
-	for _, group := range list {
-		for _, e := range group {
-			if lp != "" && !strings.HasPrefix(strings.ToLower(e.PackageName), lp) {
-				continue
+	keep := func(e *store.PackageEntry) bool {
+		return lp == "" || strings.HasPrefix(strings.ToLower(e.PackageName), lp)
+	}
+	if opts == nil && withOwners {
+		// The common case answers typed rows: no map per entry.
+		out := make([]packageRow, 0, len(list))
+		for _, group := range list {
+			for i := range group {
+				if e := &group[i]; keep(e) {
+					out = append(out, packageRow{e.PackageID, e.PackageName, e.TagID, e.TagName, e.ExtraArches, e.Blocked, e.OwnerID, e.OwnerName})
+				}
 			}
-			rows = append(rows, packageEntryStruct(e, withOwners))
+		}
+		return out, nil
+	}
+	rows := make([]any, 0, len(list))
+	for _, group := range list {
+		for i := range group {
+			if e := &group[i]; keep(e) {
+				rows = append(rows, packageEntryStruct(*e, withOwners))
+			}
 		}
 	}
 	return applyQueryOpts(rows, opts)

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -216,3 +217,6 @@ func Normalize(t testing.TB, v any) any {
 	}
 	return out
 }
+
+// Len is the length of a slice of any element type (a handler's typed answer).
+func Len(v any) int { return reflect.ValueOf(v).Len() }

@@ -52,6 +52,11 @@ func RenameNamed(ctx context.Context, tx *Tx, table string, id int64, name strin
 	if !namedTables[table] {
 		return fmt.Errorf("rename in %q: not a named table", table)
 	}
+	// Koji does not version names, but a rename still marks a new event so
+	// answers cached per event (api's resultCache) see it.
+	if _, err := tx.Event(ctx); err != nil {
+		return err
+	}
 	if _, err := tx.Exec(ctx, "UPDATE "+table+" SET name = ? WHERE id = ?", name, id); err != nil {
 		return fmt.Errorf("rename %s %d: %w", table, id, err)
 	}

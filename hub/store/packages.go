@@ -28,27 +28,16 @@ type PackageFilter struct {
 }
 
 // PackageEntries reads the direct package list rows matching f as of event,
-// oldest entry first (the order Koji's answers show).
+// oldest entry first (the order Koji's answers show). Entries and owners are
+// read by two plain queries and joined here: a single four-way join lets
+// PostgreSQL pick a quadratic plan before it has statistics.
 func PackageEntries(ctx context.Context, tx *Tx, f PackageFilter, event *int64) ([]PackageEntry, error) {
 	asOf, args := AsOf("tp", event)
-	cols := "tp.package_id, p.name AS package_name, tp.tag_id, t.name AS tag_name, tp.extra_arches, tp.blocked"
-	from := " FROM tag_packages tp JOIN package p ON p.id = tp.package_id JOIN tag t ON t.id = tp.tag_id"
 	where := []string{asOf}
-	if !f.NoOwners {
-		oAsOf, oArgs := AsOf("o", event)
-		cols += ", o.owner AS owner_id, u.name AS owner_name"
-		from += " JOIN tag_package_owners o ON o.tag_id = tp.tag_id AND o.package_id = tp.package_id AND " + oAsOf +
-			" JOIN users u ON u.id = o.owner"
-		args = append(oArgs, args...)
-	}
 	if f.TagIDs != nil {
 		in, inArgs := InList(f.TagIDs)
 		where = append(where, "tp.tag_id IN "+in)
 		args = append(args, inArgs...)
-	}
-	if f.UserID != nil {
-		where = append(where, "o.owner = ?")
-		args = append(args, *f.UserID)
 	}
 	if f.PackageID != nil {
 		where = append(where, "tp.package_id = ?")
@@ -57,24 +46,82 @@ func PackageEntries(ctx context.Context, tx *Tx, f PackageFilter, event *int64) 
 	if f.WithBlocked != nil && !*f.WithBlocked {
 		where = append(where, "tp.blocked = FALSE")
 	}
-	q := "SELECT " + cols + from + " WHERE " + strings.Join(where, " AND ") + " ORDER BY tp.create_event, tp.package_id"
-	rows, err := tx.Query(ctx, q, args...)
+	cond := strings.Join(where, " AND ")
+	rows, err := tx.Query(ctx, `SELECT tp.package_id, p.name, tp.tag_id, t.name, tp.extra_arches, tp.blocked
+		FROM tag_packages tp JOIN package p ON p.id = tp.package_id JOIN tag t ON t.id = tp.tag_id
+		WHERE `+cond+" ORDER BY tp.create_event, tp.package_id", args...)
 	if err != nil {
 		return nil, fmt.Errorf("read package lists: %w", err)
 	}
-	defer rows.Close()
 	var out []PackageEntry
 	for rows.Next() {
 		var e PackageEntry
 		// Scanned by position: this query feeds large inherited lists.
-		dest := []any{&e.PackageID, &e.PackageName, &e.TagID, &e.TagName, &e.ExtraArches, &e.Blocked}
-		if !f.NoOwners {
-			dest = append(dest, &e.OwnerID, &e.OwnerName)
-		}
-		if err := rows.Scan(dest...); err != nil {
+		if err := rows.Scan(&e.PackageID, &e.PackageName, &e.TagID, &e.TagName, &e.ExtraArches, &e.Blocked); err != nil {
+			rows.Close()
 			return nil, fmt.Errorf("read package lists: %w", err)
 		}
 		out = append(out, e)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read package lists: %w", err)
+	}
+	if f.NoOwners {
+		return out, nil
+	}
+	owners, err := packageOwners(ctx, tx, f, event)
+	if err != nil {
+		return nil, err
+	}
+	kept := out[:0]
+	for _, e := range out {
+		o, ok := owners[[2]int64{e.TagID, e.PackageID}]
+		if !ok {
+			continue // an entry without an owner row is not listed, as with Koji's join
+		}
+		e.OwnerID, e.OwnerName = &o.id, &o.name
+		kept = append(kept, e)
+	}
+	return kept, nil
+}
+
+type ownerRef struct {
+	id   int64
+	name string
+}
+
+// packageOwners maps (tag, package) to the owner, for the rows f selects.
+func packageOwners(ctx context.Context, tx *Tx, f PackageFilter, event *int64) (map[[2]int64]ownerRef, error) {
+	asOf, args := AsOf("o", event)
+	where := []string{asOf}
+	if f.TagIDs != nil {
+		in, inArgs := InList(f.TagIDs)
+		where = append(where, "o.tag_id IN "+in)
+		args = append(args, inArgs...)
+	}
+	if f.PackageID != nil {
+		where = append(where, "o.package_id = ?")
+		args = append(args, *f.PackageID)
+	}
+	if f.UserID != nil {
+		where = append(where, "o.owner = ?")
+		args = append(args, *f.UserID)
+	}
+	rows, err := tx.Query(ctx, "SELECT o.tag_id, o.package_id, o.owner, u.name FROM tag_package_owners o JOIN users u ON u.id = o.owner WHERE "+
+		strings.Join(where, " AND "), args...)
+	if err != nil {
+		return nil, fmt.Errorf("read package owners: %w", err)
+	}
+	defer rows.Close()
+	out := map[[2]int64]ownerRef{}
+	for rows.Next() {
+		var tag, pkg int64
+		var o ownerRef
+		if err := rows.Scan(&tag, &pkg, &o.id, &o.name); err != nil {
+			return nil, fmt.Errorf("read package owners: %w", err)
+		}
+		out[[2]int64{tag, pkg}] = o
 	}
 	return out, rows.Err()
 }

@@ -185,6 +185,12 @@ func SetUserField(ctx context.Context, tx *Tx, userID int64, column string, valu
 	default:
 		return fmt.Errorf("SetUserField: column %q is not settable", column)
 	}
+	if column == "name" {
+		// See RenameNamed: cached answers are keyed by event.
+		if _, err := tx.Event(ctx); err != nil {
+			return err
+		}
+	}
 	if _, err := tx.Exec(ctx, "UPDATE users SET "+column+" = ? WHERE id = ?", value, userID); err != nil {
 		return fmt.Errorf("update user %d %s: %w", userID, column, err)
 	}
