@@ -1,0 +1,253 @@
+package repos
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// RPM is one package file a repo lists.
+type RPM struct {
+	ID          int64  `json:"id"`
+	BuildID     int64  `json:"build_id"`
+	Name        string `json:"name"`
+	Version     string `json:"version"`
+	Release     string `json:"release"`
+	Epoch       *int64 `json:"epoch"`
+	Arch        string `json:"arch"`
+	PayloadHash string `json:"payloadhash"`
+	Size        int64  `json:"size"`
+	BuildTime   int64  `json:"buildtime"`
+	Path        string `json:"-"` // relative to the topdir
+}
+
+// Options are Koji's repo options.
+type Options struct {
+	Src         bool `json:"src"`
+	SeparateSrc bool `json:"separate_src"`
+	Debuginfo   bool `json:"debuginfo"`
+}
+
+// Spec is everything one repo holds.
+type Spec struct {
+	TopDir  string
+	Tag     string
+	TagID   int64
+	RepoID  int64
+	EventID int64
+	TaskID  *int64
+	Arches  []string // repo arch directories (see RepoArches)
+	RPMs    []RPM
+	Blocked []string // blocked package names
+	Comps   []byte   // comps.xml, or nil
+	Opts    Options
+	// Previous is the directory of an earlier repo of the tag; its metadata
+	// is reused for unchanged packages so a small change rereads few RPMs.
+	Previous string
+	// CreateRepo is the createrepo_c binary (default "createrepo_c").
+	CreateRepo string
+}
+
+// Dir is where repo id of tag lives.
+func Dir(topdir, tag string, id int64) string {
+	return filepath.Join(topdir, "repos", tag, strconv.FormatInt(id, 10))
+}
+
+// Write builds the repo in a hidden directory and moves it into place when
+// every arch is done, so a failure leaves no half-written repo behind.
+func Write(ctx context.Context, s Spec) error {
+	if s.CreateRepo == "" {
+		s.CreateRepo = "createrepo_c"
+	}
+	if _, err := exec.LookPath(s.CreateRepo); err != nil {
+		return fmt.Errorf("createrepo_c is not installed (%s): %w", s.CreateRepo, err)
+	}
+	final := Dir(s.TopDir, s.Tag, s.RepoID)
+	if _, err := os.Stat(final); err == nil {
+		return fmt.Errorf("repo directory %s already exists", final)
+	}
+	tmp := filepath.Join(filepath.Dir(final), "."+filepath.Base(final)+".tmp")
+	os.RemoveAll(tmp)
+	if err := os.MkdirAll(tmp, 0o755); err != nil {
+		return fmt.Errorf("create repo directory: %w", err)
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			os.RemoveAll(tmp)
+		}
+	}()
+	if err := writeRepoJSON(tmp, s); err != nil {
+		return err
+	}
+	comps := ""
+	if s.Comps != nil {
+		comps = filepath.Join(tmp, "groups", "comps.xml")
+		if err := os.MkdirAll(filepath.Dir(comps), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(comps, s.Comps, 0o644); err != nil {
+			return fmt.Errorf("write comps.xml: %w", err)
+		}
+	}
+	dirs := append([]string{}, s.Arches...)
+	if s.Opts.SeparateSrc {
+		dirs = append(dirs, "src")
+	}
+	for _, arch := range dirs {
+		if err := writeArch(ctx, s, tmp, arch, comps); err != nil {
+			return fmt.Errorf("repo %d arch %s: %w", s.RepoID, arch, err)
+		}
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		return fmt.Errorf("move repo into place: %w", err)
+	}
+	ok = true
+	return nil
+}
+
+// archRPMs picks the RPMs of one arch directory, sorted by path.
+func archRPMs(s Spec, arch string) []RPM {
+	var out []RPM
+	for _, r := range s.RPMs {
+		if !s.Opts.Debuginfo && isDebuginfo(r.Name) {
+			continue
+		}
+		var in bool
+		switch {
+		case arch == "src":
+			in = r.Arch == "src"
+		case r.Arch == "src":
+			in = s.Opts.Src
+		case r.Arch == "noarch":
+			in = true
+		default:
+			in = CanonArch(r.Arch) == arch
+		}
+		if in {
+			out = append(out, r)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out
+}
+
+func writeArch(ctx context.Context, s Spec, repoDir, arch, comps string) error {
+	dir := filepath.Join(repoDir, arch)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	// toplink lets repodata name packages by topdir-relative paths; the
+	// file server follows it.
+	if err := os.Symlink("../../../..", filepath.Join(dir, "toplink")); err != nil {
+		return err
+	}
+	rpms := archRPMs(s, arch)
+	var pkglist, rpmlist bytes.Buffer
+	for _, r := range rpms {
+		if _, err := os.Stat(filepath.Join(s.TopDir, r.Path)); err != nil {
+			return fmt.Errorf("missing RPM %s: %w", r.Path, err)
+		}
+		pkglist.WriteString("toplink/" + r.Path + "\n")
+		line, err := json.Marshal(r)
+		if err != nil {
+			return err
+		}
+		rpmlist.Write(line)
+		rpmlist.WriteByte('\n')
+	}
+	blocked := append([]string{}, s.Blocked...)
+	sort.Strings(blocked)
+	files := map[string][]byte{
+		"pkglist":       pkglist.Bytes(),
+		"rpmlist.jsonl": rpmlist.Bytes(),
+		"blocklist":     []byte(strings.Join(blocked, "\n") + nl(len(blocked))),
+	}
+	for name, data := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			return fmt.Errorf("write %s: %w", name, err)
+		}
+	}
+	args := []string{"--quiet", "--no-database", "--pkglist", filepath.Join(dir, "pkglist"), "--outputdir", dir}
+	if comps != "" {
+		args = append(args, "--groupfile", comps)
+	}
+	if s.Previous != "" {
+		prev := filepath.Join(s.Previous, arch)
+		if _, err := os.Stat(filepath.Join(prev, "repodata", "repomd.xml")); err == nil {
+			args = append(args, "--update", "--update-md-path", prev)
+		}
+	}
+	args = append(args, dir)
+	cmd := exec.CommandContext(ctx, s.CreateRepo, args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	cmd.Stdout = &stderr
+	if err := cmd.Run(); err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		if len(msg) > 2000 {
+			msg = msg[len(msg)-2000:]
+		}
+		return fmt.Errorf("createrepo_c failed: %v: %s", err, msg)
+	}
+	return nil
+}
+
+func nl(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return "\n"
+}
+
+func writeRepoJSON(dir string, s Spec) error {
+	info := map[string]any{
+		"id": s.RepoID, "tag": s.Tag, "tag_id": s.TagID, "task_id": s.TaskID, "event_id": s.EventID,
+		"opts": s.Opts, "custom_opts": map[string]any{},
+		"with_src": s.Opts.Src, "with_separate_src": s.Opts.SeparateSrc, "with_debuginfo": s.Opts.Debuginfo,
+	}
+	b, err := json.MarshalIndent(info, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "repo.json"), append(b, '\n'), 0o644)
+}
+
+// SetLatest points repos/<tag>/latest at repo id (a relative link swapped in
+// atomically) and writes repos/<tag>/<tag>.repo for dnf, whose baseurl
+// follows latest.
+func SetLatest(topdir, tag string, id int64, topurl string) error {
+	tagDir := filepath.Join(topdir, "repos", tag)
+	tmp := filepath.Join(tagDir, ".latest.tmp")
+	os.Remove(tmp)
+	if err := os.Symlink(strconv.FormatInt(id, 10), tmp); err != nil {
+		return fmt.Errorf("link latest repo: %w", err)
+	}
+	if err := os.Rename(tmp, filepath.Join(tagDir, "latest")); err != nil {
+		return fmt.Errorf("link latest repo: %w", err)
+	}
+	return os.WriteFile(filepath.Join(tagDir, tag+".repo"), []byte(RepoFile(tag, topurl)), 0o644)
+}
+
+// RepoFile is a dnf .repo file for a tag's latest repo.
+func RepoFile(tag, topurl string) string {
+	return fmt.Sprintf("[gokoji-%s]\nname=%s (gokoji tag repo)\nbaseurl=%s/repos/%s/latest/$basearch/\nenabled=1\ngpgcheck=0\nskip_if_unavailable=False\n",
+		tag, tag, strings.TrimRight(topurl, "/"), tag)
+}
+
+// Remove deletes a repo's directory.
+func Remove(topdir, tag string, id int64) error {
+	err := os.RemoveAll(Dir(topdir, tag, id))
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("remove repo %d: %w", id, err)
+	}
+	return nil
+}

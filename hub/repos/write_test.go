@@ -1,0 +1,176 @@
+package repos_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/gokoji/gokoji/hub/repos"
+)
+
+const specTemplate = `Name: %[1]s
+Version: %[2]s
+Release: %[3]s
+Summary: test package %[1]s
+License: MIT
+BuildArch: %[4]s
+%%description
+test
+%%install
+mkdir -p %%{buildroot}/usr/share/%[1]s
+echo %[1]s > %%{buildroot}/usr/share/%[1]s/%[1]s.txt
+%%files
+/usr/share/%[1]s/%[1]s.txt
+`
+
+// buildRPM makes a tiny real RPM with rpmbuild and files it under topdir
+// like an imported build: packages/<n>/<v>/<r>/<arch>/<nvra>.rpm.
+func buildRPM(t testing.TB, topdir, name, version, release, arch string) repos.RPM {
+	t.Helper()
+	if _, err := exec.LookPath("rpmbuild"); err != nil {
+		t.Fatalf("rpmbuild is needed (Debian package rpm; make deps installs it): %v", err)
+	}
+	work := t.TempDir()
+	spec := filepath.Join(work, name+".spec")
+	os.WriteFile(spec, []byte(fmt.Sprintf(specTemplate, name, version, release, arch)), 0o644)
+	out, err := exec.Command("rpmbuild", "--quiet", "--define", "_topdir "+work, "-bb", spec).CombinedOutput()
+	if err != nil {
+		t.Fatalf("rpmbuild %s: %v\n%s", name, err, out)
+	}
+	file := fmt.Sprintf("%s-%s-%s.%s.rpm", name, version, release, arch)
+	rel := filepath.Join("packages", name, version, release, arch, file)
+	dst := filepath.Join(topdir, rel)
+	os.MkdirAll(filepath.Dir(dst), 0o755)
+	if err := os.Rename(filepath.Join(work, "RPMS", arch, file), dst); err != nil {
+		t.Fatal(err)
+	}
+	return repos.RPM{Name: name, Version: version, Release: release, Arch: arch, Path: rel}
+}
+
+// dnfList asks Debian's dnf what a repo offers.
+func dnfList(t *testing.T, args ...string) []string {
+	t.Helper()
+	if _, err := exec.LookPath("dnf"); err != nil {
+		t.Fatalf("dnf is needed (Debian package dnf; make deps installs it): %v", err)
+	}
+	root := t.TempDir()
+	base := []string{"-q", "--installroot", root, "--setopt=cachedir=" + filepath.Join(root, "cache"),
+		"--setopt=reposdir=" + filepath.Join(root, "repos.d"), "--releasever=1"}
+	base = append(base, args...)
+	base = append(base, "repoquery", "--qf", "%{name}-%{version}-%{release}.%{arch}")
+	out, err := exec.Command("dnf", base...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("dnf %v: %v\n%s", base, err, out)
+	}
+	var got []string
+	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if l != "" {
+			got = append(got, l)
+		}
+	}
+	sort.Strings(got)
+	return got
+}
+
+func TestWriteRepoReadableByDNF(t *testing.T) {
+	top := t.TempDir()
+	rpms := []repos.RPM{
+		buildRPM(t, top, "hello", "1.0", "1", "noarch"),
+		buildRPM(t, top, "tool", "2.0", "3", "x86_64"),
+		buildRPM(t, top, "tool-debuginfo", "2.0", "3", "x86_64"),
+	}
+	spec := repos.Spec{TopDir: top, Tag: "f40-build", TagID: 1, RepoID: 7, EventID: 42,
+		Arches: repos.RepoArches("x86_64 noarch i686"), RPMs: rpms, Blocked: []string{"bash"},
+		Comps: []byte(`<?xml version="1.0"?><comps><group><id>build</id><name>build</name><packagelist><packagereq>hello</packagereq></packagelist></group></comps>`)}
+	if !reflect.DeepEqual(spec.Arches, []string{"x86_64", "i386"}) {
+		t.Fatalf("RepoArches = %v", spec.Arches)
+	}
+	if err := repos.Write(context.Background(), spec); err != nil {
+		t.Fatal(err)
+	}
+	dir := repos.Dir(top, "f40-build", 7)
+	for _, f := range []string{"repo.json", "groups/comps.xml", "x86_64/pkglist", "x86_64/rpmlist.jsonl", "x86_64/blocklist",
+		"x86_64/repodata/repomd.xml", "i386/repodata/repomd.xml"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("missing %s: %v", f, err)
+		}
+	}
+	if link, _ := os.Readlink(filepath.Join(dir, "x86_64", "toplink")); link != "../../../.." {
+		t.Errorf("toplink -> %q", link)
+	}
+	pkglist, _ := os.ReadFile(filepath.Join(dir, "x86_64", "pkglist"))
+	if !strings.Contains(string(pkglist), "toplink/packages/hello/1.0/1/noarch/hello-1.0-1.noarch.rpm") {
+		t.Errorf("pkglist = %s", pkglist)
+	}
+	got := dnfList(t, "--repofrompath=t,file://"+filepath.Join(dir, "x86_64"), "--repo=t")
+	want := []string{"hello-1.0-1.noarch", "tool-2.0-3.x86_64"} // no debuginfo
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("dnf sees %v, want %v", got, want)
+	}
+	if got := dnfList(t, "--repofrompath=t,file://"+filepath.Join(dir, "i386"), "--repo=t"); !reflect.DeepEqual(got, []string{"hello-1.0-1.noarch"}) {
+		t.Errorf("i386 repo offers %v", got)
+	}
+
+	// latest and the .repo file, served over HTTP as /kojifiles.
+	if err := repos.SetLatest(top, "f40-build", 7, "http://placeholder"); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.StripPrefix("/kojifiles/", http.FileServer(http.Dir(top))))
+	defer srv.Close()
+	topurl := srv.URL + "/kojifiles"
+	if err := repos.SetLatest(top, "f40-build", 7, topurl); err != nil {
+		t.Fatal(err)
+	}
+	repoFile := filepath.Join(top, "repos", "f40-build", "f40-build.repo")
+	reposd := t.TempDir()
+	data, _ := os.ReadFile(repoFile)
+	os.WriteFile(filepath.Join(reposd, "f40-build.repo"), data, 0o644)
+	got = dnfList(t, "--setopt=reposdir="+reposd)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("dnf through the .repo file sees %v, want %v", got, want)
+	}
+}
+
+func TestWriteFailuresLeaveNothing(t *testing.T) {
+	top := t.TempDir()
+	good := buildRPM(t, top, "hello", "1.0", "1", "noarch")
+	missing := repos.RPM{Name: "gone", Version: "1", Release: "1", Arch: "noarch", Path: "packages/gone/1/1/noarch/gone-1-1.noarch.rpm"}
+	cases := []struct {
+		name string
+		spec repos.Spec
+		msg  string
+	}{
+		{"missing rpm", repos.Spec{TopDir: top, Tag: "t", RepoID: 1, Arches: []string{"x86_64"}, RPMs: []repos.RPM{good, missing}}, "missing RPM"},
+		{"no createrepo_c", repos.Spec{TopDir: top, Tag: "t", RepoID: 2, Arches: []string{"x86_64"}, RPMs: []repos.RPM{good}, CreateRepo: "/nonexistent/createrepo_c"}, "not installed"},
+		{"createrepo_c fails", repos.Spec{TopDir: top, Tag: "t", RepoID: 3, Arches: []string{"x86_64"}, RPMs: []repos.RPM{good}, CreateRepo: "false"}, "createrepo_c failed"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			err := repos.Write(context.Background(), tc.spec)
+			if err == nil || !strings.Contains(err.Error(), tc.msg) {
+				t.Fatalf("Write: %v, want an error containing %q", err, tc.msg)
+			}
+			entries, _ := os.ReadDir(filepath.Join(top, "repos", "t"))
+			if len(entries) != 0 {
+				t.Errorf("left behind: %v", entries)
+			}
+		})
+	}
+}
+
+func TestCanonArch(t *testing.T) {
+	for in, want := range map[string]string{"i686": "i386", "athlon": "i386", "x86_64": "x86_64", "ppc64le": "ppc64le",
+		"ppc64p7": "ppc64", "armv7hl": "armhfp", "armv5tel": "arm", "aarch64": "aarch64", "ia32e": "x86_64", "sparc64v": "sparc64"} {
+		if got := repos.CanonArch(in); got != want {
+			t.Errorf("CanonArch(%s) = %s, want %s", in, got, want)
+		}
+	}
+}
