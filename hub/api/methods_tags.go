@@ -434,25 +434,24 @@ func equalStr(a, b *string) bool {
 	return (a == nil && b == nil) || (a != nil && b != nil && *a == *b)
 }
 
-// tagDeleteRevokes lists what deleting a tag revokes: (table, column).
-var tagDeleteRevokes = []struct{ table, column string }{
-	{"tag_config", "tag_id"}, {"tag_extra", "tag_id"}, {"tag_inheritance", "tag_id"}, {"tag_inheritance", "parent_id"},
-	{"build_target_config", "build_tag"}, {"build_target_config", "dest_tag"},
-	{"tag_packages", "tag_id"}, {"tag_package_owners", "tag_id"},
+// tagDeleteRevokes lists what deleting a tag revokes, as (table, column).
+// Later parts of the data model that hang rows on tags add theirs here.
+var tagDeleteRevokes = []struct {
+	table  store.Versioned
+	column string
+}{
+	{store.TagConfig, "tag_id"}, {store.TagExtra, "tag_id"}, {store.TagInheritance, "tag_id"},
+	{store.TagInheritance, "parent_id"}, {store.BuildTargetConfig, "build_tag"}, {store.BuildTargetConfig, "dest_tag"},
+	{store.TagPackages, "tag_id"}, {store.TagPackageOwners, "tag_id"},
 }
-
-// extraTagDeleteRevokes is filled by later parts of the data model that hang
-// rows on tags (tag_listing); kept here so deleteTag stays one list.
-var extraTagDeleteRevokes []struct{ table, column string }
 
 func deleteTag(ctx context.Context, c *Call) (any, error) {
 	t, err := getTagAt(ctx, c, c.Args.Value("tagInfo"), nil, true)
 	if err != nil {
 		return nil, err
 	}
-	for _, r := range append(append([]struct{ table, column string }{}, tagDeleteRevokes...), extraTagDeleteRevokes...) {
-		v := store.Versioned{Table: r.table}
-		if _, err := v.Revoke(ctx, c.Tx, c.UserID(), map[string]any{r.column: t.ID}); err != nil {
+	for _, r := range tagDeleteRevokes {
+		if _, err := r.table.Revoke(ctx, c.Tx, c.UserID(), map[string]any{r.column: t.ID}); err != nil {
 			return nil, err
 		}
 	}

@@ -127,6 +127,7 @@ type Tx struct {
 	event   int64
 	eventTS time.Time
 	sp      int
+	changed map[int64]bool // tags already recorded in tag_changes
 }
 
 // Writable reports whether this transaction may change data.
@@ -190,6 +191,26 @@ func (t *Tx) Event(ctx context.Context) (int64, error) {
 	return id, nil
 }
 
+// TagChanged records, once per transaction, that a tag's content changed.
+func (t *Tx) TagChanged(ctx context.Context, tagID int64) error {
+	if t.changed[tagID] {
+		return nil
+	}
+	ev, err := t.Event(ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := t.Exec(ctx, "INSERT INTO tag_changes (tag_id, event_id, created_us) VALUES (?, ?, ?)",
+		tagID, ev, time.Now().UnixMicro()); err != nil {
+		return fmt.Errorf("record change of tag %d: %w", tagID, err)
+	}
+	if t.changed == nil {
+		t.changed = map[int64]bool{}
+	}
+	t.changed[tagID] = true
+	return nil
+}
+
 // Savepoint runs fn inside a savepoint: if fn fails, only its changes are
 // undone and the transaction goes on. multiCall runs each call this way.
 func (t *Tx) Savepoint(ctx context.Context, fn func() error) error {
@@ -199,12 +220,16 @@ func (t *Tx) Savepoint(ctx context.Context, fn func() error) error {
 		return fmt.Errorf("savepoint: %w", err)
 	}
 	savedEvent, savedTS := t.event, t.eventTS
+	savedChanged := make(map[int64]bool, len(t.changed))
+	for k, v := range t.changed {
+		savedChanged[k] = v
+	}
 	if err := fn(); err != nil {
 		if _, rerr := t.tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT "+name); rerr != nil {
 			return fmt.Errorf("rollback to savepoint after %v: %w", err, rerr)
 		}
-		// An event created inside the savepoint is gone with it.
-		t.event, t.eventTS = savedEvent, savedTS
+		// An event or change record made inside the savepoint is gone with it.
+		t.event, t.eventTS, t.changed = savedEvent, savedTS, savedChanged
 		return err
 	}
 	if _, err := t.tx.ExecContext(ctx, "RELEASE SAVEPOINT "+name); err != nil {

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/gokoji/gokoji/hub/hubtest"
@@ -153,4 +154,69 @@ func TestReadTransactionsCannotWrite(t *testing.T) {
 	if err == nil {
 		t.Fatal("a write in a read transaction succeeded")
 	}
+}
+
+// TestTagChangesRecorded: writes to tables that shape a tag's content leave
+// a tag_changes row in the same transaction; a rolled-back savepoint leaves
+// none.
+func TestTagChangesRecorded(t *testing.T) {
+	hubtest.ForEachBackend(t, func(t *testing.T, db *store.DB) {
+		var a, b, uid int64
+		count := func(tag int64) int {
+			var n int
+			db.InTx(ctx, false, func(tx *store.Tx) error {
+				return tx.Get(ctx, &n, "SELECT COUNT(*) FROM tag_changes WHERE tag_id = ?", tag)
+			})
+			return n
+		}
+		err := db.InTx(ctx, true, func(tx *store.Tx) error {
+			var err error
+			if uid, err = store.CreateUser(ctx, tx, store.NewUser{Name: "u"}); err != nil {
+				return err
+			}
+			if a, err = store.CreateName(ctx, tx, "tag", "a"); err != nil {
+				return err
+			}
+			if b, err = store.CreateName(ctx, tx, "tag", "b"); err != nil {
+				return err
+			}
+			for _, tag := range []int64{a, b} {
+				if err := store.TagConfig.Insert(ctx, tx, uid, map[string]any{"tag_id": tag, "arches": "x86_64", "locked": false,
+					"maven_support": false, "maven_include_all": false}); err != nil {
+					return err
+				}
+			}
+			return store.TagInheritance.Insert(ctx, tx, uid, map[string]any{"tag_id": b, "parent_id": a, "priority": 0,
+				"intransitive": false, "noconfig": false, "pkg_filter": ""})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if count(a) != 1 || count(b) != 1 {
+			t.Fatalf("changes: a %d, b %d; want one each per transaction", count(a), count(b))
+		}
+		// Revoking by parent marks the child, whose content it was.
+		err = db.InTx(ctx, true, func(tx *store.Tx) error {
+			_, err := store.TagInheritance.Revoke(ctx, tx, uid, map[string]any{"parent_id": a})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if count(b) != 2 || count(a) != 1 {
+			t.Errorf("after revoke: a %d, b %d", count(a), count(b))
+		}
+		err = db.InTx(ctx, true, func(tx *store.Tx) error {
+			return tx.Savepoint(ctx, func() error {
+				if err := store.TagConfig.Insert(ctx, tx, uid, map[string]any{"tag_id": a, "arches": "", "locked": false,
+					"maven_support": false, "maven_include_all": false}); err == nil {
+					t.Error("a second active config was accepted")
+				}
+				return errors.New("roll back")
+			})
+		})
+		if err == nil || count(a) != 1 {
+			t.Errorf("rolled back savepoint: err %v, changes of a %d", err, count(a))
+		}
+	})
 }

@@ -8,10 +8,10 @@ import (
 
 // Versioned tables of tags.
 var (
-	TagConfig         = Versioned{Table: "tag_config"}
+	TagConfig         = Versioned{Table: "tag_config", TagColumn: "tag_id"} // arches shape repos
 	TagExtra          = Versioned{Table: "tag_extra"}
-	TagInheritance    = Versioned{Table: "tag_inheritance"}
-	TagPackages       = Versioned{Table: "tag_packages"}
+	TagInheritance    = Versioned{Table: "tag_inheritance", TagColumn: "tag_id"}
+	TagPackages       = Versioned{Table: "tag_packages", TagColumn: "tag_id"}
 	TagPackageOwners  = Versioned{Table: "tag_package_owners"}
 	BuildTargetConfig = Versioned{Table: "build_target_config"}
 )

@@ -13,6 +13,10 @@ import (
 // event N" queries and history from the same few functions here.
 type Versioned struct {
 	Table string
+	// TagColumn names the column holding the tag whose content the table
+	// shapes (tag_packages.tag_id …). Writes to such tables record a tag
+	// change in the same transaction, which drives repo regeneration.
+	TagColumn string
 }
 
 // Insert adds an active row created by user at this transaction's event.
@@ -33,6 +37,11 @@ func (v Versioned) Insert(ctx context.Context, tx *Tx, user int64, cols map[stri
 	if _, err := tx.Exec(ctx, q, args...); err != nil {
 		return fmt.Errorf("insert into %s: %w", v.Table, err)
 	}
+	if v.TagColumn != "" {
+		if tag, ok := cols[v.TagColumn].(int64); ok {
+			return tx.TagChanged(ctx, tag)
+		}
+	}
 	return nil
 }
 
@@ -46,11 +55,25 @@ func (v Versioned) Revoke(ctx context.Context, tx *Tx, user int64, where map[str
 	cond, args := equalities(where)
 	q := fmt.Sprintf("UPDATE %s SET revoke_event = ?, revoker_id = ?, active = NULL WHERE active = TRUE%s",
 		v.Table, cond)
-	n, err := tx.Exec(ctx, q, append([]any{ev, user}, args...)...)
-	if err != nil {
+	args = append([]any{ev, user}, args...)
+	if v.TagColumn == "" {
+		n, err := tx.Exec(ctx, q, args...)
+		if err != nil {
+			return 0, fmt.Errorf("revoke in %s: %w", v.Table, err)
+		}
+		return n, nil
+	}
+	// Learn which tags lost rows, to record their change.
+	var tags []int64
+	if err := tx.Select(ctx, &tags, q+" RETURNING "+v.TagColumn, args...); err != nil {
 		return 0, fmt.Errorf("revoke in %s: %w", v.Table, err)
 	}
-	return n, nil
+	for _, t := range tags {
+		if err := tx.TagChanged(ctx, t); err != nil {
+			return 0, err
+		}
+	}
+	return int64(len(tags)), nil
 }
 
 // AsOf returns the condition selecting the rows of alias that were current at
