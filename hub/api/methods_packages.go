@@ -449,11 +449,9 @@ func pkglistRemove(ctx context.Context, c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	key := map[string]any{"tag_id": t.ID, "package_id": p.ID}
-	if _, err := store.TagPackages.Revoke(ctx, c.Tx, c.UserID(), key); err != nil {
-		return nil, err
-	}
-	_, err = store.TagPackageOwners.Revoke(ctx, c.Tx, c.UserID(), key)
+	// Only the entry goes; Koji leaves the owner row active (the recorded
+	// history shows it), and a later add replaces it.
+	_, err = store.TagPackages.Revoke(ctx, c.Tx, c.UserID(), map[string]any{"tag_id": t.ID, "package_id": p.ID})
 	return nil, err
 }
 

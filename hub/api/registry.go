@@ -79,6 +79,9 @@ func NewRegistry() *Registry {
 		inheritanceMethods(),
 		packageMethods(),
 		targetMethods(),
+		groupMethods(),
+		extRepoMethods(),
+		historyMethods(),
 	} {
 		for i := range group {
 			r.add(&group[i])

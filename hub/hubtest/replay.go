@@ -55,6 +55,16 @@ type ReplayResult struct {
 // counted. Recorded session ids are mapped to the sessions our hub issued.
 func Replay(t *testing.T, h *Hub, scenario string, supported func(method string) bool) ReplayResult {
 	t.Helper()
+	return ReplaySkipping(t, h, scenario, supported, nil)
+}
+
+// ReplaySkipping is Replay with a second, finer filter: skip names the
+// exchanges (by sequence number) whose recorded answer depends on a part of
+// the hub not built yet even though their methods are served, e.g. history
+// answers that hold rows of tables another part adds. It returns why (a
+// non-empty reason counted under Skipped) or "".
+func ReplaySkipping(t *testing.T, h *Hub, scenario string, supported func(method string) bool, skip func(seq string) string) ReplayResult {
+	t.Helper()
 	dir := filepath.Join(TranscriptsDir(t), scenario)
 	exchanges := readIndex(t, dir)
 	commands := readScenario(t, dir)
@@ -74,6 +84,12 @@ func Replay(t *testing.T, h *Hub, scenario string, supported func(method string)
 			if !supported(m) {
 				ok = false
 				res.Skipped[m]++
+			}
+		}
+		if ok && skip != nil {
+			if why := skip(ex.Seq); why != "" {
+				ok = false
+				res.Skipped[ex.Method+" ("+why+")"]++
 			}
 		}
 		sid := ex.Meta.RequestHeaders["Koji-Session-Id"]

@@ -17,6 +17,25 @@ var pseudo = map[string]bool{"unparsable": true, "http-GET": true, "noSuchMethod
 // (listTags is recorded only with build=…, which needs builds).
 var needs = map[string]string{"listTags": "getBuild"}
 
+// exchangeNeeds: recorded exchanges ("scenario/seq") whose methods we serve
+// but whose answers hold data of a part not built yet, with a method of that
+// part. History answers list every table a filter applies to, so the tag and
+// package history holds tag_listing (builds) and the host history host_config
+// and host_channels; search by build and rpm finds builds.
+var exchangeNeeds = map[string]string{
+	"admin-setup/410":    "tagBuild",
+	"admin-setup/415":    "addHost",
+	"import-and-tag/251": "tagBuild",
+	"import-and-tag/257": "tagBuild",
+	"import-and-tag/311": "tagBuild",
+	"import-and-tag/318": "tagBuild",
+	"import-and-tag/320": "tagBuild",
+	"import-and-tag/322": "tagBuild",
+	"import-and-tag/331": "tagBuild",
+	"import-and-tag/324": "importRPM",
+	"import-and-tag/328": "importRPM",
+}
+
 // TestReplayTranscripts replays the recorded Koji traffic against our hub.
 // Exchanges that use methods we do not serve yet are skipped and counted;
 // the methods each issue promises are required to have been compared.
@@ -36,13 +55,20 @@ func TestReplayTranscripts(t *testing.T) {
 		"createTag", "editTag2", "getTag", "getInheritanceData", "setInheritanceData", "getFullInheritance",
 		"getBuildConfig", "createBuildTarget", "editBuildTarget", "deleteBuildTarget", "getBuildTarget",
 		"getBuildTargets", "packageListAdd", "packageListBlock", "packageListUnblock", "packageListRemove",
-		"packageListSetOwner", "packageListSetArches", "listPackages", "getPackage"}
+		"packageListSetOwner", "packageListSetArches", "listPackages", "getPackage",
+		"getTagGroups", "getTagExternalRepos", "queryHistory", "search"}
 	hubtest.ForEachBackend(t, func(t *testing.T, db *store.DB) {
 		compared := map[string]int{}
 		for _, scenario := range []string{"admin-setup", "import-and-tag", "tasks-and-errors"} {
 			t.Run(scenario, func(t *testing.T) {
 				h := hubtest.Start(t, hubtest.OpenDB(t, hubtest.Backend(db.Dialect)))
-				res := hubtest.Replay(t, h, scenario, supported)
+				skip := func(seq string) string {
+					if need, ok := exchangeNeeds[scenario+"/"+seq]; ok && reg.Lookup(need) == nil {
+						return "needs " + need
+					}
+					return ""
+				}
+				res := hubtest.ReplaySkipping(t, h, scenario, supported, skip)
 				for m, n := range res.Compared {
 					compared[m] += n
 				}

@@ -144,13 +144,23 @@ func (t *Tx) Commit() error {
 // Rollback abandons the transaction; calling it after Commit is harmless.
 func (t *Tx) Rollback() { t.tx.Rollback() }
 
+// queryHook, when set (by tests), sees every read query before it runs; the
+// plan tests use it to EXPLAIN what the store really asks.
+var queryHook func(query string, args []any)
+
 // Get scans one row into dest. Queries use ? placeholders on every backend.
 func (t *Tx) Get(ctx context.Context, dest any, query string, args ...any) error {
+	if queryHook != nil {
+		queryHook(query, args)
+	}
 	return t.tx.GetContext(ctx, dest, t.tx.Rebind(query), args...)
 }
 
 // Select scans all rows into dest, a pointer to a slice.
 func (t *Tx) Select(ctx context.Context, dest any, query string, args ...any) error {
+	if queryHook != nil {
+		queryHook(query, args)
+	}
 	return t.tx.SelectContext(ctx, dest, t.tx.Rebind(query), args...)
 }
 
@@ -165,6 +175,9 @@ func (t *Tx) Exec(ctx context.Context, query string, args ...any) (int64, error)
 
 // Query returns rows for callers that stream.
 func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sqlx.Rows, error) {
+	if queryHook != nil {
+		queryHook(query, args)
+	}
 	return t.tx.QueryxContext(ctx, t.tx.Rebind(query), args...)
 }
 

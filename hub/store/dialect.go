@@ -1,7 +1,9 @@
 package store
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -48,4 +50,28 @@ func IsUniqueViolation(err error) bool {
 		return pe.Code == "23505"
 	}
 	return false
+}
+
+// rowOrder orders rows of alias in the order they were last written, the
+// final tie-break of history answers: SQLite's rowid (insertion order) or
+// PostgreSQL's ctid (physical position, which an UPDATE moves).
+func (d Dialect) rowOrder(alias string) string {
+	if d == Postgres {
+		return alias + ".ctid"
+	}
+	return alias + ".rowid"
+}
+
+// TableExists reports whether a table exists, for features that depend on a
+// part of the schema another migration adds.
+func TableExists(ctx context.Context, tx *Tx, name string) (bool, error) {
+	var n int
+	q := "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?"
+	if tx.Dialect == Postgres {
+		q = "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = ? AND table_schema = current_schema()"
+	}
+	if err := tx.Get(ctx, &n, q, name); err != nil {
+		return false, fmt.Errorf("check table %s: %w", name, err)
+	}
+	return n > 0, nil
 }

@@ -8,7 +8,7 @@ import (
 // Tables of the form (id, name UNIQUE) that Koji looks names up in.
 var namedTables = map[string]bool{
 	"tag": true, "package": true, "build_target": true, "groups": true,
-	"external_repo": true, "permissions": true,
+	"external_repo": true, "permissions": true, "content_generator": true,
 }
 
 // NameByID looks up an (id, name) row by id; nil when missing.
