@@ -201,6 +201,7 @@ func (d *Dispatcher) multiCall(ctx context.Context, c *Call, params []any) (any,
 			result, err = d.runOne(ctx, c, raw)
 			return err
 		})
+		c.Tx.NextEvent()
 		if err != nil {
 			f := hub.AsFault(err)
 			out = append(out, map[string]any{"faultCode": f.Code, "faultString": f.Msg, "traceback": []any{}})

@@ -441,8 +441,3 @@ func getExternalRepoList(ctx context.Context, c *Call) (any, error) {
 	}
 	return out, nil
 }
-
-// Deleting a tag unlinks its external repos, as in Koji.
-func init() {
-	extraTagDeleteRevokes = append(extraTagDeleteRevokes, struct{ table, column string }{"tag_external_repos", "tag_id"})
-}

@@ -635,11 +635,3 @@ func groupReqUnblock(ctx context.Context, c *Call) (any, error) {
 	return nil, unblockOwn(ctx, c, store.GroupReqListing, key,
 		fmtErr("group req %s is NOT blocked in group %s, tag %s", req.Name, g.Name, t.Name))
 }
-
-// Deleting a tag revokes its groups with it, as in Koji.
-func init() {
-	extraTagDeleteRevokes = append(extraTagDeleteRevokes,
-		struct{ table, column string }{"group_config", "tag_id"},
-		struct{ table, column string }{"group_req_listing", "tag_id"},
-		struct{ table, column string }{"group_package_listing", "tag_id"})
-}

@@ -443,6 +443,8 @@ var tagDeleteRevokes = []struct {
 	{store.TagConfig, "tag_id"}, {store.TagExtra, "tag_id"}, {store.TagInheritance, "tag_id"},
 	{store.TagInheritance, "parent_id"}, {store.BuildTargetConfig, "build_tag"}, {store.BuildTargetConfig, "dest_tag"},
 	{store.TagPackages, "tag_id"}, {store.TagPackageOwners, "tag_id"},
+	{store.TagExternalRepos, "tag_id"},
+	{store.GroupConfig, "tag_id"}, {store.GroupReqListing, "tag_id"}, {store.GroupPackageListing, "tag_id"},
 }
 
 func deleteTag(ctx context.Context, c *Call) (any, error) {

@@ -224,6 +224,12 @@ func (t *Tx) TagChanged(ctx context.Context, tagID int64) error {
 	return nil
 }
 
+// NextEvent makes the next versioned write use a new event. multiCall calls
+// it between calls: Koji gives each call of a batch an event of its own.
+func (t *Tx) NextEvent() {
+	t.event, t.changed = 0, nil
+}
+
 // Savepoint runs fn inside a savepoint: if fn fails, only its changes are
 // undone and the transaction goes on. multiCall runs each call this way.
 func (t *Tx) Savepoint(ctx context.Context, fn func() error) error {

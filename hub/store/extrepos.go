@@ -9,7 +9,7 @@ import (
 var (
 	ExternalRepoConfig = Versioned{Table: "external_repo_config"}
 	ExternalRepoData   = Versioned{Table: "external_repo_data"}
-	TagExternalRepos   = Versioned{Table: "tag_external_repos"}
+	TagExternalRepos   = Versioned{Table: "tag_external_repos", TagColumn: "tag_id"}
 )
 
 // ExternalRepo is an external repo with its URL at some event.

@@ -7,9 +7,9 @@ import (
 
 // Versioned tables of comps groups.
 var (
-	GroupConfig         = Versioned{Table: "group_config"}
-	GroupReqListing     = Versioned{Table: "group_req_listing"}
-	GroupPackageListing = Versioned{Table: "group_package_listing"}
+	GroupConfig         = Versioned{Table: "group_config", TagColumn: "tag_id"} // comps shape repos
+	GroupReqListing     = Versioned{Table: "group_req_listing", TagColumn: "tag_id"}
+	GroupPackageListing = Versioned{Table: "group_package_listing", TagColumn: "tag_id"}
 )
 
 // GroupRow is one group_config row with the group's name.
