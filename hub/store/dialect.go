@@ -49,3 +49,11 @@ func IsUniqueViolation(err error) bool {
 	}
 	return false
 }
+
+// noLimit is a LIMIT that limits nothing, for an OFFSET without a limit.
+func (d Dialect) noLimit() string {
+	if d == Postgres {
+		return "ALL"
+	}
+	return "-1"
+}
