@@ -75,6 +75,9 @@ func NewRegistry() *Registry {
 		metaMethods(r),
 		sessionMethods(),
 		userMethods(),
+		buildMethods(),
+		rpmMethods(),
+		uploadMethods(),
 	} {
 		for i := range group {
 			r.add(&group[i])
