@@ -24,7 +24,7 @@ test: deps
 # Debian packages the tests need, installed when missing (the suite runs as
 # root in CI); and the local PostgreSQL cluster, started when it is installed
 # but stopped. Tests fail with instructions when PostgreSQL is unreachable.
-DEB_NEEDS := python3:python3
+DEB_NEEDS := python3:python3 rpmbuild:rpm
 deps:
 	@missing=""; for pair in $(DEB_NEEDS); do \
 		cmd=$${pair%%:*}; pkg=$${pair#*:}; \
