@@ -38,9 +38,17 @@ var headerMagic = []byte{0x8e, 0xad, 0xe8}
 // ErrInvalid wraps every reason a file is not a usable RPM.
 var ErrInvalid = errors.New("invalid rpm")
 
+// invalidError is a reason a file is not a usable RPM; it matches ErrInvalid.
+type invalidError struct{ msg string }
+
+func (e *invalidError) Error() string        { return e.msg }
+func (e *invalidError) Is(target error) bool { return target == ErrInvalid }
+
 func invalid(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, args...))
+	return &invalidError{fmt.Sprintf(format, args...)}
 }
+
+var leadMagic = []byte{0xed, 0xab, 0xee, 0xdb}
 
 // RPM is a parsed RPM file's lead and headers.
 type RPM struct {
@@ -64,7 +72,9 @@ func Read(r io.Reader) (*RPM, error) {
 	var seen bytes.Buffer
 	pkg, err := rpm.Read(io.TeeReader(r, &seen))
 	if err != nil {
-		if errors.Is(err, rpm.ErrNotRPMFile) {
+		b := seen.Bytes()
+		if errors.Is(err, rpm.ErrNotRPMFile) || len(b) == 0 ||
+			!bytes.HasPrefix(leadMagic, b[:min(len(b), 4)]) {
 			return nil, invalid("not an rpm file (bad lead magic)")
 		}
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
