@@ -359,3 +359,7 @@ func prefix(p string, s []string) []string {
 	}
 	return out
 }
+
+func uploadChunk(dir, name string, data []byte) xmlrpc.UploadChunk {
+	return xmlrpc.UploadChunk{Dir: dir, Name: name, Overwrite: true, Verify: "adler32", Data: data}
+}

@@ -1,6 +1,8 @@
 package files
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -46,7 +48,15 @@ func (t *Tree) StageBytes(data []byte, dst string) (*Placement, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(p.tmp, data, 0o644); err != nil {
+	f, err := os.OpenFile(p.tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		os.Remove(p.tmp)
 		return nil, err
 	}
@@ -61,13 +71,13 @@ func (t *Tree) newPlacement(dst string) (*Placement, error) {
 	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
 		return nil, err
 	}
-	f, err := os.CreateTemp(filepath.Dir(abs), "."+filepath.Base(abs)+".tmp-*")
-	if err != nil {
+	// A random hidden name; Stage creates it exclusively (link or O_EXCL).
+	var r [8]byte
+	if _, err := rand.Read(r[:]); err != nil {
 		return nil, err
 	}
-	f.Close()
-	os.Remove(f.Name()) // Stage links or writes at this name
-	return &Placement{tmp: f.Name(), dst: abs}, nil
+	tmp := filepath.Join(filepath.Dir(abs), "."+filepath.Base(abs)+".tmp-"+hex.EncodeToString(r[:]))
+	return &Placement{tmp: tmp, dst: abs}, nil
 }
 
 // Commit moves the staged file into place.
