@@ -55,7 +55,7 @@ func buildMethods() []Method {
 			Doc: "A package's id by name; None when missing unless strict.", Handler: getPackageID},
 		{Name: "getChangelogEntries", Params: []Param{Opt("buildID", nil), Opt("taskID", nil), Opt("filepath", nil),
 			Opt("author", nil), Opt("before", nil), Opt("after", nil), Opt("queryOpts", nil), Opt("strict", false)},
-			Access: anyone,
+			Access:  anyone,
 			Doc:     "Changelog entries of a build's source rpm (or of a task's rpm at filepath), read from the rpm header.",
 			Handler: getChangelogEntries},
 	}

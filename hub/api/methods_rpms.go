@@ -51,10 +51,10 @@ func rpmMethods() []Method {
 		{Name: "getRPMFile", Params: []Param{P("rpmID"), P("filename"), Opt("strict", false)}, Access: anyone,
 			Doc: "One file of an rpm by its path; {} when missing unless strict.", Handler: getRPMFile},
 		{Name: "queryRPMSigs", Params: []Param{Opt("rpm_id", nil), Opt("sigkey", nil), Opt("queryOpts", nil)}, Access: anyone,
-			Doc: "Signature headers stored for rpms: [{rpm_id, sigkey, sighash}]; sigkey '' is the unsigned header.",
+			Doc:     "Signature headers stored for rpms: [{rpm_id, sigkey, sighash}]; sigkey '' is the unsigned header.",
 			Handler: queryRPMSigs},
 		{Name: "addRPMSig", Params: []Param{P("an_rpm"), P("data")}, Access: perm("sign"), Writes: true,
-			Doc: "Store a signature header (base64) for an rpm; its SIGMD5 must match the rpm's payloadhash.",
+			Doc:     "Store a signature header (base64) for an rpm; its SIGMD5 must match the rpm's payloadhash.",
 			Handler: addRPMSig},
 	}
 }
