@@ -17,7 +17,61 @@ type Call struct {
 	Session *Session // nil when anonymous
 	Req     *Request
 	d       *Dispatcher
+	fx      *effects
 	perms   []string // the caller's permissions, read once per request
+}
+
+// Effect is file-system work that follows the request's transaction: Commit
+// runs just before the database commits, Abort when the request fails (after
+// Commit too), Done after the database committed.
+type Effect interface {
+	Commit() error
+	Abort()
+	Done()
+}
+
+// Defer registers file work to follow this request's transaction.
+func (c *Call) Defer(e Effect) { c.fx.items = append(c.fx.items, e) }
+
+// AfterCommit runs f once the request has committed.
+func (c *Call) AfterCommit(f func()) { c.Defer(doneFunc(f)) }
+
+type doneFunc func()
+
+func (doneFunc) Commit() error { return nil }
+func (doneFunc) Abort()        {}
+func (f doneFunc) Done()       { f() }
+
+// effects are a request's pending file work, in registration order.
+type effects struct {
+	items     []Effect
+	committed int // how many items ran Commit
+}
+
+func (fx *effects) commit() error {
+	for ; fx.committed < len(fx.items); fx.committed++ {
+		if err := fx.items[fx.committed].Commit(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// abort undoes the items from index from on and forgets them.
+func (fx *effects) abort(from int) {
+	for i := len(fx.items) - 1; i >= from; i-- {
+		fx.items[i].Abort()
+	}
+	fx.items = fx.items[:from]
+	fx.committed = min(fx.committed, from)
+}
+
+func (fx *effects) done() {
+	for _, e := range fx.items {
+		e.Done()
+	}
+	fx.items = nil
+	fx.committed = 0
 }
 
 // Session is an authenticated session with its user.

@@ -9,6 +9,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/gokoji/gokoji/hub"
+	"github.com/gokoji/gokoji/hub/files"
 	"github.com/gokoji/gokoji/hub/store"
 	"github.com/gokoji/gokoji/hub/xmlrpc"
 )
@@ -27,6 +28,9 @@ type Config struct {
 	ResultCacheRows int
 	// Options is what showOpts reveals.
 	Options map[string]any
+	// TopDir is the hub's file tree: uploads under work/, builds under
+	// packages/. Empty means a temporary-free hub that refuses file work.
+	TopDir string
 }
 
 // DefaultConfig returns Koji's defaults.
@@ -49,9 +53,10 @@ type Request struct {
 	Params     []any
 	Creds      Credentials
 	RemoteIP   string
-	CertUser   string // CN of a verified client certificate, "" without one
-	SSLLogin   bool   // arrived at /kojihub/ssllogin
-	credsError error  // malformed credentials, reported once the method is known
+	CertUser   string  // CN of a verified client certificate, "" without one
+	SSLLogin   bool    // arrived at /kojihub/ssllogin
+	Upload     *Upload // a raw upload (Method "rawUpload"); nil for XML-RPC calls
+	credsError error   // malformed credentials, reported once the method is known
 }
 
 // SetCredsError records that the credentials could not be read; the call then
@@ -67,11 +72,16 @@ type Dispatcher struct {
 	Log      logrus.FieldLogger
 	Now      func() time.Time
 	cache    *resultCache
+	Files    *files.Tree
+	// TaskUploads decides whether the caller may upload into a task's work
+	// folder (the host holding the task OPEN may). Nil refuses every task
+	// folder until the task tables are wired in.
+	TaskUploads func(ctx context.Context, c *Call, taskID int64) error
 }
 
 // NewDispatcher wires a dispatcher with the full registry.
 func NewDispatcher(db *store.DB, cfg Config, log logrus.FieldLogger) *Dispatcher {
-	d := &Dispatcher{Registry: NewRegistry(), DB: db, Config: cfg, Log: log, Now: time.Now}
+	d := &Dispatcher{Registry: NewRegistry(), DB: db, Config: cfg, Log: log, Now: time.Now, Files: files.New(cfg.TopDir)}
 	if cfg.ResultCacheRows > 0 {
 		d.cache = newResultCache(cfg.ResultCacheRows)
 	}
@@ -86,6 +96,9 @@ func isMultiCall(name string) bool { return name == "multiCall" || name == "syst
 
 // Handle runs one request and returns its result or a *hub.Fault.
 func (d *Dispatcher) Handle(ctx context.Context, req *Request) (any, error) {
+	if req.Upload != nil {
+		return d.handleUpload(ctx, req)
+	}
 	multi := isMultiCall(req.Method)
 	m := d.Registry.Lookup(req.Method)
 	if m == nil && !multi {
@@ -100,11 +113,13 @@ func (d *Dispatcher) Handle(ctx context.Context, req *Request) (any, error) {
 		return nil, fmt.Errorf("start request: %w", err)
 	}
 	defer tx.Rollback()
+	fx := &effects{}
+	defer fx.abort(0) // undoes file work unless the request committed
 	sess, err := d.authenticate(ctx, tx, req)
 	if err != nil {
 		return nil, err
 	}
-	c := &Call{Tx: tx, Session: sess, Req: req, d: d}
+	c := &Call{Tx: tx, Session: sess, Req: req, d: d, fx: fx}
 	var result any
 	if multi {
 		result, err = d.multiCall(ctx, c, req.Params)
@@ -124,9 +139,15 @@ func (d *Dispatcher) Handle(ctx context.Context, req *Request) (any, error) {
 			return nil, err
 		}
 	}
+	// Files move into place just before the commit; a failed commit removes
+	// them again (the deferred abort).
+	if err := fx.commit(); err != nil {
+		return nil, err
+	}
 	if err := tx.Commit(); err != nil {
 		return nil, err
 	}
+	fx.done()
 	return result, nil
 }
 
@@ -196,6 +217,7 @@ func (d *Dispatcher) multiCall(ctx context.Context, c *Call, params []any) (any,
 	out := make([]any, 0, len(calls))
 	for _, raw := range calls {
 		var result any
+		mark := len(c.fx.items)
 		err := c.Tx.Savepoint(ctx, func() error {
 			var err error
 			result, err = d.runOne(ctx, c, raw)
@@ -203,6 +225,7 @@ func (d *Dispatcher) multiCall(ctx context.Context, c *Call, params []any) (any,
 		})
 		c.Tx.NextEvent()
 		if err != nil {
+			c.fx.abort(mark) // this call's file work goes with its savepoint
 			f := hub.AsFault(err)
 			out = append(out, map[string]any{"faultCode": f.Code, "faultString": f.Msg, "traceback": []any{}})
 			continue
@@ -240,4 +263,31 @@ func (d *Dispatcher) runOne(ctx context.Context, c *Call, raw any) (any, error) 
 		return nil, fmt.Errorf("multiCall planned a read transaction but %s writes", name)
 	}
 	return d.invoke(ctx, c, m, params)
+}
+
+// handleUpload runs a raw upload: session checks in a read transaction, then
+// the file work, which needs no database write.
+func (d *Dispatcher) handleUpload(ctx context.Context, req *Request) (any, error) {
+	req.Method = "rawUpload"
+	if req.credsError != nil {
+		return nil, req.credsError
+	}
+	tx, err := d.DB.Begin(ctx, false)
+	if err != nil {
+		return nil, fmt.Errorf("start request: %w", err)
+	}
+	defer tx.Rollback()
+	sess, err := d.authenticate(ctx, tx, req)
+	if err != nil {
+		return nil, err
+	}
+	c := &Call{Tx: tx, Session: sess, Req: req, d: d, fx: &effects{}}
+	res, err := d.rawUpload(ctx, c, req.Upload)
+	if err != nil {
+		var f *hub.Fault
+		if !errors.As(err, &f) {
+			d.Log.WithError(err).Error("upload failed")
+		}
+	}
+	return res, err
 }

@@ -82,6 +82,9 @@ func NewRegistry() *Registry {
 		groupMethods(),
 		extRepoMethods(),
 		historyMethods(),
+		buildMethods(),
+		rpmMethods(),
+		uploadMethods(),
 	} {
 		for i := range group {
 			r.add(&group[i])

@@ -34,11 +34,13 @@ type exchange struct {
 }
 
 type exchangeMeta struct {
-	HTTPMethod     string            `json:"http_method"`
-	Path           string            `json:"path"`
-	QueryString    string            `json:"query_string"`
-	RequestHeaders map[string]string `json:"request_headers"`
-	ResponseStatus int               `json:"response_status"`
+	HTTPMethod     string              `json:"http_method"`
+	Path           string              `json:"path"`
+	QueryString    string              `json:"query_string"`
+	RequestHeaders map[string]string   `json:"request_headers"`
+	ResponseStatus int                 `json:"response_status"`
+	Query          map[string][]string `json:"query"`
+	BodyLen        int64               `json:"request_body_len"`
 }
 
 // ReplayResult says what a replay compared.
@@ -69,6 +71,14 @@ func ReplaySkipping(t *testing.T, h *Hub, scenario string, supported func(method
 	exchanges := readIndex(t, dir)
 	commands := readScenario(t, dir)
 	res := ReplayResult{Compared: map[string]int{}, Skipped: map[string]int{}}
+	var rf rebuilt
+	for _, ex := range exchanges {
+		if ex.Method == "rawUpload" {
+			rf.files = scenarioRPMs(t, commands)
+			rf.subst = rebuiltFacts(t, dir, exchanges, rf.files)
+			break
+		}
+	}
 	sessions := map[string]mappedSession{} // recorded session id → ours
 	tainted := map[string]bool{}           // sessions in which a call was skipped
 	lastCmd := 0
@@ -105,7 +115,7 @@ func ReplaySkipping(t *testing.T, h *Hub, scenario string, supported func(method
 			res.Skipped[ex.Method+" (callnum after a skipped write)"]++
 			continue
 		}
-		replayOne(t, h, dir, ex, sessions)
+		replayOne(t, h, dir, ex, sessions, rf)
 		for _, m := range methods {
 			res.Compared[m]++
 		}
@@ -125,7 +135,14 @@ var looseResults = map[string]bool{
 	"_listapi":    true, // checked against the registry in its own test
 }
 
-func replayOne(t *testing.T, h *Hub, dir string, ex exchange, sessions map[string]mappedSession) {
+// rebuilt holds the scenario's rebuilt RPMs (upload bodies) and the
+// recorded → ours substitutions of the values that follow from their bytes.
+type rebuilt struct {
+	files map[string][]byte
+	subst map[any]any
+}
+
+func replayOne(t *testing.T, h *Hub, dir string, ex exchange, sessions map[string]mappedSession, rf rebuilt) {
 	t.Helper()
 	var body []byte
 	if ex.RequestFile != "" {
@@ -133,6 +150,8 @@ func replayOne(t *testing.T, h *Hub, dir string, ex exchange, sessions map[strin
 		if body, err = os.ReadFile(filepath.Join(dir, ex.RequestFile)); err != nil {
 			t.Fatal(err)
 		}
+	} else if ex.Method == "rawUpload" {
+		body = uploadBody(t, ex, rf.files)
 	}
 	url := h.Base + ex.Meta.Path
 	if qs := ex.Meta.QueryString; qs != "" {
@@ -225,6 +244,7 @@ func replayOne(t *testing.T, h *Hub, dir string, ex exchange, sessions map[strin
 		}
 		return
 	}
+	wantVal = substitute(wantVal, rf.subst)
 	for _, d := range Diff(ex.Method, wantVal, gotVal) {
 		t.Errorf("%s: %s", where, d)
 	}
@@ -276,7 +296,7 @@ func Diff(method string, want, got any) []string {
 
 func volatileKey(method, key string) bool {
 	switch key {
-	case "session-id", "session-key", "ts", "callnum", "id":
+	case "session-id", "session-key", "ts", "callnum", "id", "mtime":
 		return true
 	}
 	if strings.HasSuffix(key, "_id") {
@@ -440,4 +460,29 @@ func applyOracleSQL(t *testing.T, h *Hub, cmd string) {
 	if _, err := admin.CallKw(context.Background(), "editUser", []any{m[2]}, map[string]any{"password": m[1]}); err != nil {
 		t.Fatalf("set password of %s: %v", m[2], err)
 	}
+}
+
+// uploadBody is the chunk a recorded raw upload sent, cut from the rebuilt
+// file its query names. A file rebuilt with another length than the
+// recorder's is sent whole from offset 0 (the recorded uploads are single
+// chunks). A file no mkrpm.sh line builds was only ever sent to get a fault
+// (an anonymous upload): any bytes of the recorded length do.
+func uploadBody(t *testing.T, ex exchange, files map[string][]byte) []byte {
+	t.Helper()
+	name := first(ex.Meta.Query["filename"])
+	b, ok := files[name]
+	if !ok {
+		if ex.Fault == "-" || ex.Fault == "" {
+			t.Fatalf("exchange %s uploads %s, which the scenario's mkrpm.sh lines do not build", ex.Seq, name)
+		}
+		return make([]byte, ex.Meta.BodyLen)
+	}
+	off, _ := strconv.ParseInt(first(ex.Meta.Query["offset"]), 10, 64)
+	if off <= 0 {
+		return b
+	}
+	if off > int64(len(b)) {
+		off = int64(len(b))
+	}
+	return b[off:min(off+ex.Meta.BodyLen, int64(len(b)))]
 }

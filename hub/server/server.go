@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -67,7 +68,7 @@ func (s *Server) serveRPC(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 	if r.Header.Get("Content-Type") == "application/octet-stream" {
-		s.writeFault(w, hub.GenericError("raw uploads are not supported by this hub yet"))
+		s.serveUpload(w, r)
 		return
 	}
 	call, err := xmlrpc.DecodeCall(r.Body, s.Limits)
@@ -89,22 +90,45 @@ func (s *Server) serveRPC(w http.ResponseWriter, r *http.Request) {
 		req.SetCredsError(err)
 	}
 	req.Creds = creds
+	s.respond(w, r, req)
+}
+
+// respond runs a request through the dispatcher and writes its answer.
+func (s *Server) respond(w http.ResponseWriter, r *http.Request, req *api.Request) {
 	result, err := s.Dispatcher.Handle(r.Context(), req)
 	if err != nil {
 		f := hub.AsFault(err)
 		if f.Code == hub.CodeInternal {
-			s.Log.WithError(err).WithField("method", call.Method).Error("request failed")
+			s.Log.WithError(err).WithField("method", req.Method).Error("request failed")
 		}
 		s.writeFault(w, f)
 		return
 	}
 	var buf bytes.Buffer
 	if err := xmlrpc.EncodeResponse(&buf, result); err != nil {
-		s.Log.WithError(err).WithField("method", call.Method).Error("cannot encode result")
+		s.Log.WithError(err).WithField("method", req.Method).Error("cannot encode result")
 		s.writeFault(w, &hub.Fault{Code: hub.CodeInternal, Msg: fmt.Sprintf("<class 'TypeError'>: %v", err)})
 		return
 	}
 	writeXML(w, buf.Bytes())
+}
+
+// serveUpload hands a raw upload (query parameters, body = the chunk) to the
+// dispatcher, which checks the session and writes the chunk under work/.
+func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request) {
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		s.writeFault(w, hub.GenericError("invalid upload query: %v", err))
+		return
+	}
+	req := &api.Request{Method: "rawUpload", RemoteIP: remoteIP(r), CertUser: certUser(r.TLS),
+		Upload: &api.Upload{Query: q, Body: r.Body}}
+	creds, err := credentials(r)
+	if err != nil {
+		req.SetCredsError(err)
+	}
+	req.Creds = creds
+	s.respond(w, r, req)
 }
 
 func (s *Server) writeFault(w http.ResponseWriter, f *hub.Fault) {

@@ -38,7 +38,7 @@ func TestBadRequests(t *testing.T) {
 		{"entity declaration", http.MethodPost, "text/xml", `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">]><methodCall><methodName>echo</methodName><params><param><value><string>&lol;</string></value></param></params></methodCall>`, http.StatusOK, hub.CodeGeneric, "not allowed"},
 		{"deep nesting", http.MethodPost, "text/xml", `<?xml version="1.0"?><methodCall><methodName>echo</methodName><params><param>` + deep + `</param></params></methodCall>`, http.StatusOK, hub.CodeGeneric, "nesting"},
 		{"oversized body", http.MethodPost, "text/xml", `<?xml version="1.0"?><methodCall><methodName>echo</methodName><params><param><value><string>` + huge + `</string></value></param></params></methodCall>`, http.StatusOK, hub.CodeGeneric, "exceeds"},
-		{"anonymous upload", http.MethodPost, "application/octet-stream", "data", http.StatusOK, hub.CodeGeneric, ""},
+		{"anonymous upload", http.MethodPost, "application/octet-stream", "data", http.StatusOK, hub.CodeActionNotAllowed, "you must be logged-in to upload a file"},
 	}
 	hubtest.ForEachBackend(t, func(t *testing.T, db *store.DB) {
 		h := hubtest.Start(t, db)

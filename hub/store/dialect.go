@@ -75,3 +75,11 @@ func TableExists(ctx context.Context, tx *Tx, name string) (bool, error) {
 	}
 	return n > 0, nil
 }
+
+// noLimit is a LIMIT that limits nothing, for an OFFSET without a limit.
+func (d Dialect) noLimit() string {
+	if d == Postgres {
+		return "ALL"
+	}
+	return "-1"
+}

@@ -68,6 +68,7 @@ func run(ctx context.Context, cfg config, log *logrus.Logger) error {
 	apiCfg := api.DefaultConfig()
 	apiCfg.SessionTimeout = cfg.SessionTimeout
 	apiCfg.CheckClientIP = cfg.CheckClientIP
+	apiCfg.TopDir = topdir
 	apiCfg.Options = map[string]any{"MaxRequestLength": cfg.MaxRequestSize, "MaxNestingDepth": int64(cfg.MaxDepth)}
 	srv := &server.Server{
 		Dispatcher: api.NewDispatcher(db, apiCfg, log),

@@ -1,0 +1,169 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/gokoji/gokoji/hub"
+)
+
+const rpmCols = `SELECT r.id, r.build_id, r.buildroot_id, r.name, r.version, r.release, r.epoch, r.arch,
+	r.draft, r.external_repo_id, r.payloadhash, r.size, r.buildtime, r.metadata_only, r.extra`
+
+// RPMOrderFields maps the names Koji's queryOpts may order rpms by to SQL.
+var RPMOrderFields = map[string]string{
+	"id": "r.id", "name": "r.name", "version": "r.version", "release": "r.release",
+	"nvr": "r.name || '-' || r.version || '-' || r.release", "arch": "r.arch", "epoch": "r.epoch",
+	"draft": "r.draft", "payloadhash": "r.payloadhash", "size": "r.size", "buildtime": "r.buildtime",
+	"build_id": "r.build_id", "buildroot_id": "r.buildroot_id", "external_repo_id": "r.external_repo_id",
+	"external_repo_name": "r.external_repo_id", "metadata_only": "r.metadata_only", "extra": "r.extra",
+}
+
+// InsertRPM adds an rpm and returns its id.
+func InsertRPM(ctx context.Context, tx *Tx, r hub.RPM) (int64, error) {
+	id, err := tx.InsertID(ctx, `INSERT INTO rpminfo (build_id, buildroot_id, name, version, release, epoch,
+		arch, draft, external_repo_id, payloadhash, size, buildtime, metadata_only, extra)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.BuildID, r.BuildrootID, r.Name, r.Version, r.Release, r.Epoch, r.Arch, r.Draft,
+		r.ExternalRepoID, r.PayloadHash, r.Size, r.BuildTime, r.MetadataOnly, r.Extra)
+	if err != nil {
+		return 0, fmt.Errorf("insert rpm %s: %w", r.NVRA(), err)
+	}
+	return id, nil
+}
+
+// RPMByID returns the rpm or nil.
+func RPMByID(ctx context.Context, tx *Tx, id int64) (*hub.RPM, error) {
+	rows, err := selectRPMs(ctx, tx, " WHERE r.id = ?", id)
+	if err != nil || len(rows) == 0 {
+		return nil, err
+	}
+	return &rows[0], nil
+}
+
+// RPMsByNVRA returns every rpm (internal or external) with that name,
+// version, release and arch; externalRepo, when set, narrows to one repo.
+func RPMsByNVRA(ctx context.Context, tx *Tx, name, version, release, arch string, externalRepo *int64) ([]hub.RPM, error) {
+	where := " WHERE r.name = ? AND r.version = ? AND r.release = ? AND r.arch = ?"
+	args := []any{name, version, release, arch}
+	if externalRepo != nil {
+		where += " AND r.external_repo_id = ?"
+		args = append(args, *externalRepo)
+	}
+	return selectRPMs(ctx, tx, where+" ORDER BY r.id", args...)
+}
+
+func selectRPMs(ctx context.Context, tx *Tx, tail string, args ...any) ([]hub.RPM, error) {
+	var rows []hub.RPM
+	if err := tx.Select(ctx, &rows, rpmCols+" FROM rpminfo r"+tail, args...); err != nil {
+		return nil, fmt.Errorf("read rpms: %w", err)
+	}
+	return rows, nil
+}
+
+// RPMFilter selects rpms for ListRPMs; nil fields select everything.
+type RPMFilter struct {
+	BuildID     *int64
+	BuildrootID *int64
+	Arches      []string // nil = any arch; empty = none
+	Draft       *bool
+}
+
+func (f RPMFilter) where() (string, []any, bool) {
+	var c []string
+	var args []any
+	if f.BuildID != nil {
+		c = append(c, "r.build_id = ?")
+		args = append(args, *f.BuildID)
+	}
+	if f.BuildrootID != nil {
+		c = append(c, "r.buildroot_id = ?")
+		args = append(args, *f.BuildrootID)
+	}
+	if f.Arches != nil {
+		if len(f.Arches) == 0 {
+			return "", nil, false
+		}
+		c = append(c, "r.arch IN (?"+strings.Repeat(", ?", len(f.Arches)-1)+")")
+		for _, a := range f.Arches {
+			args = append(args, a)
+		}
+	}
+	if f.Draft != nil {
+		c = append(c, "r.draft = ?")
+		args = append(args, *f.Draft)
+	}
+	if len(c) == 0 {
+		return "", nil, true
+	}
+	return " WHERE " + strings.Join(c, " AND "), args, true
+}
+
+// ListRPMs returns the rpms matching f, paged in SQL.
+func ListRPMs(ctx context.Context, tx *Tx, f RPMFilter, p Page) ([]hub.RPM, error) {
+	where, args, ok := f.where()
+	if !ok {
+		return []hub.RPM{}, nil
+	}
+	return selectRPMs(ctx, tx, where+p.clause(tx.Dialect, "r.id"), args...)
+}
+
+// CountRPMs counts the rpms matching f, within the page.
+func CountRPMs(ctx context.Context, tx *Tx, f RPMFilter, p Page) (int64, error) {
+	where, args, ok := f.where()
+	if !ok {
+		return 0, nil
+	}
+	return count(ctx, tx, "FROM rpminfo r"+where, p, args)
+}
+
+// RPMSig is a row of rpmsigs.
+type RPMSig struct {
+	RPMID   int64  `db:"rpm_id" xmlrpc:"rpm_id"`
+	SigKey  string `db:"sigkey" xmlrpc:"sigkey"`
+	SigHash string `db:"sighash" xmlrpc:"sighash"`
+}
+
+// InsertRPMSig records a signature header; ok is false when the rpm already
+// has one for that key.
+func InsertRPMSig(ctx context.Context, tx *Tx, s RPMSig) (ok bool, err error) {
+	// A savepoint keeps a duplicate from aborting a PostgreSQL transaction.
+	err = tx.Savepoint(ctx, func() error {
+		_, err := tx.Exec(ctx, "INSERT INTO rpmsigs (rpm_id, sigkey, sighash) VALUES (?, ?, ?)", s.RPMID, s.SigKey, s.SigHash)
+		return err
+	})
+	if IsUniqueViolation(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("insert signature of rpm %d: %w", s.RPMID, err)
+	}
+	return true, nil
+}
+
+// RPMSigOrderFields maps queryOpts order names for rpmsigs.
+var RPMSigOrderFields = map[string]string{"rpm_id": "rpm_id", "sigkey": "sigkey", "sighash": "sighash"}
+
+// QueryRPMSigs lists signatures, optionally of one rpm and/or one key.
+func QueryRPMSigs(ctx context.Context, tx *Tx, rpmID *int64, sigkey *string, p Page) ([]RPMSig, error) {
+	var c []string
+	var args []any
+	if rpmID != nil {
+		c = append(c, "rpm_id = ?")
+		args = append(args, *rpmID)
+	}
+	if sigkey != nil {
+		c = append(c, "sigkey = ?")
+		args = append(args, *sigkey)
+	}
+	where := ""
+	if len(c) > 0 {
+		where = " WHERE " + strings.Join(c, " AND ")
+	}
+	var out []RPMSig
+	if err := tx.Select(ctx, &out, "SELECT rpm_id, sigkey, sighash FROM rpmsigs"+where+p.clause(tx.Dialect, "rpm_id, sigkey"), args...); err != nil {
+		return nil, fmt.Errorf("query rpm signatures: %w", err)
+	}
+	return out, nil
+}
