@@ -15,6 +15,9 @@ func init() {
 	register(&command{name: "call", section: "admin", summary: "Call any XML-RPC method", run: cmdCall})
 	register(&command{name: "list-api", anon: true, section: "info", summary: "List the hub's XML-RPC methods", run: cmdListAPI})
 	register(&command{name: "help", anon: true, section: "info", summary: "List the commands", run: func(a *app, args []string) error {
+		if _, _, err := a.parse(newParser("%prog help [options]"), args); err != nil {
+			return err
+		}
 		a.listCommands()
 		return nil
 	}})
