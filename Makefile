@@ -1,6 +1,6 @@
 # The two commands a newcomer needs are `make run` and `make test`.
 GO ?= go
-BINARIES := kojihub
+BINARIES := kojihub kojicli
 DATA ?= ./data
 ADMIN_PASSWORD ?= kojiadmin
 
@@ -9,6 +9,7 @@ ADMIN_PASSWORD ?= kojiadmin
 build:
 	@mkdir -p bin
 	$(GO) build -o bin/kojihub ./hub/cmd/kojihub
+	$(GO) build -o bin/kojicli ./kojicli/cmd/kojicli
 
 # Start the hub on the embedded SQLite store in $(DATA), with kojiadmin's
 # password set to $(ADMIN_PASSWORD) on first start.
