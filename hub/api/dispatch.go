@@ -9,6 +9,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/gokoji/gokoji/hub"
+	"github.com/gokoji/gokoji/hub/sched"
 	"github.com/gokoji/gokoji/hub/store"
 	"github.com/gokoji/gokoji/hub/xmlrpc"
 )
@@ -24,11 +25,18 @@ type Config struct {
 	LoginCreatesUser bool
 	// Options is what showOpts reveals.
 	Options map[string]any
+	// Scheduler holds the scheduler's timeouts (ReadyTimeout, AssignTimeout,
+	// HostTimeout …).
+	Scheduler sched.Config
+	// TopDir is the hub's file tree (task output lives under work/tasks/).
+	TopDir string
+	// Clock replaces time.Now, for tests that move time forward.
+	Clock func() time.Time
 }
 
 // DefaultConfig returns Koji's defaults.
 func DefaultConfig() Config {
-	return Config{SessionTimeout: 24 * time.Hour, CheckClientIP: true, LoginCreatesUser: true}
+	return Config{SessionTimeout: 24 * time.Hour, CheckClientIP: true, LoginCreatesUser: true, Scheduler: sched.DefaultConfig()}
 }
 
 // Credentials are the session values a request carried, from the
@@ -63,11 +71,16 @@ type Dispatcher struct {
 	Config   Config
 	Log      logrus.FieldLogger
 	Now      func() time.Time
+	Sched    *sched.Scheduler
 }
 
 // NewDispatcher wires a dispatcher with the full registry.
 func NewDispatcher(db *store.DB, cfg Config, log logrus.FieldLogger) *Dispatcher {
-	return &Dispatcher{Registry: NewRegistry(), DB: db, Config: cfg, Log: log, Now: time.Now}
+	now := cfg.Clock
+	if now == nil {
+		now = time.Now
+	}
+	return &Dispatcher{Registry: NewRegistry(), DB: db, Config: cfg, Log: log, Now: now, Sched: sched.New(cfg.Scheduler, log)}
 }
 
 // multiCall is not a registry method: Koji leaves it out of _listapi and

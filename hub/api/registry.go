@@ -58,6 +58,7 @@ type Method struct {
 	VarKW   string // name of **kwargs, or ""
 	Access  Access
 	Writes  bool // runs in a write transaction; only such calls commit
+	Ext     bool // our extension: Koji has no such method
 	Doc     string
 	Handler Handler
 }
@@ -75,6 +76,9 @@ func NewRegistry() *Registry {
 		metaMethods(r),
 		sessionMethods(),
 		userMethods(),
+		hostMethods(),
+		taskMethods(),
+		hostAPIMethods(),
 	} {
 		for i := range group {
 			r.add(&group[i])

@@ -134,13 +134,14 @@ func Start(t testing.TB, db *store.DB, configure ...func(*api.Config)) *Hub {
 	if _, err := api.Bootstrap(ctx, db, AdminPassword); err != nil {
 		t.Fatalf("bootstrap: %v", err)
 	}
+	top := t.TempDir()
 	cfg := api.DefaultConfig()
+	cfg.TopDir = top
 	for _, f := range configure {
 		f(&cfg)
 	}
 	log := logrus.New()
 	log.SetOutput(testWriter{t})
-	top := t.TempDir()
 	srv := &server.Server{Dispatcher: api.NewDispatcher(db, cfg, log), TopDir: top, Log: log}
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)

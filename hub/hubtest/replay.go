@@ -91,6 +91,9 @@ func Replay(t *testing.T, h *Hub, scenario string, supported func(method string)
 		}
 		replayOne(t, h, dir, ex, sessions)
 		res.Compared[ex.Method]++
+		for _, m := range ex.Multi {
+			res.Compared[m]++ // compared inside the multiCall's answer
+		}
 	}
 	return res
 }

@@ -13,25 +13,56 @@ import (
 // noSuchMethod is a name Koji does not know either: its fault is compared.
 var pseudo = map[string]bool{"unparsable": true, "http-GET": true, "noSuchMethod": true}
 
+// Methods that create tasks, and methods whose answers depend on the tasks
+// that exist.
+var (
+	taskCreators = map[string]bool{"build": true, "chainBuild": true, "newRepo": true, "tagBuild": true,
+		"repo.request": true, "makeTask": true, "resubmitTask": true, "host.subtask": true}
+	readsTasks = map[string]bool{"listTasks": true, "getTaskInfo": true, "getTaskRequest": true,
+		"getTaskResult": true, "getTaskChildren": true, "getTaskDescendents": true, "listTaskOutput": true,
+		"taskFinished": true, "cancelTask": true, "cancelTaskFull": true, "cancelTaskChildren": true,
+		"setTaskPriority": true, "resubmitTask": true, "freeTask": true, "assignTask": true,
+		"downloadTaskOutput": true}
+)
+
 // TestReplayTranscripts replays the recorded Koji traffic against our hub.
 // Exchanges that use methods we do not serve yet are skipped and counted;
 // the methods each issue promises are required to have been compared.
 func TestReplayTranscripts(t *testing.T) {
 	reg := api.NewRegistry()
-	supported := func(m string) bool {
+	served := func(m string) bool {
 		return pseudo[m] || m == "multiCall" || reg.Lookup(m) != nil
+	}
+	// supportedIn answers for one scenario. Once a call that creates tasks
+	// was skipped (e.g. build or newRepo, not served yet), the recorded
+	// answers about tasks describe tasks our hub never saw: those exchanges
+	// are skipped too, until the creating calls are served.
+	supportedIn := func() func(string) bool {
+		lostTasks := false
+		return func(m string) bool {
+			if !served(m) {
+				if taskCreators[m] {
+					lostTasks = true
+				}
+				return false
+			}
+			return !(lostTasks && readsTasks[m])
+		}
 	}
 	// Methods the hub foundation must have matched against the recordings.
 	required := []string{"login", "logout", "getAPIVersion", "getKojiVersion", "getLoggedInUser",
 		"getLastEvent", "multiCall", "createUser", "listUsers", "getUser", "grantPermission",
 		"revokePermission", "getUserPermsInheritance", "getAllPerms", "enableUser", "disableUser",
-		"editUser", "hasPerm", "_listapi", "unparsable", "http-GET"}
+		"editUser", "hasPerm", "_listapi", "unparsable", "http-GET",
+		// hosts and channels (issue 5)
+		"addHost", "getHost", "listHosts", "editHost", "disableHost", "addHostToChannel",
+		"removeHostFromChannel", "listChannels", "getChannel"}
 	hubtest.ForEachBackend(t, func(t *testing.T, db *store.DB) {
 		compared := map[string]int{}
 		for _, scenario := range []string{"admin-setup", "import-and-tag", "tasks-and-errors"} {
 			t.Run(scenario, func(t *testing.T) {
 				h := hubtest.Start(t, hubtest.OpenDB(t, hubtest.Backend(db.Dialect)))
-				res := hubtest.Replay(t, h, scenario, supported)
+				res := hubtest.Replay(t, h, scenario, supportedIn())
 				for m, n := range res.Compared {
 					compared[m] += n
 				}
