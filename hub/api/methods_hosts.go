@@ -24,7 +24,7 @@ func hostMethods() []Method {
 		{Name: "disableHost", Params: []Param{P("hostname")}, Access: hostPerm, Writes: true,
 			Doc: "Mark a host disabled: the scheduler gives it no new tasks.", Handler: setHostEnabled(false)},
 		{Name: "getHost", Params: []Param{P("hostInfo"), Opt("strict", false), Opt("event", nil)}, Access: anyone,
-			Doc: "A host by id or name (its config as of event): {id, user_id, name, update_ts, ready, task_load, arches, capacity, description, comment, enabled}.",
+			Doc:     "A host by id or name (its config as of event): {id, user_id, name, update_ts, ready, task_load, arches, capacity, description, comment, enabled}.",
 			Handler: getHost},
 		{Name: "listHosts", Params: []Param{Opt("arches", nil), Opt("channelID", nil), Opt("ready", nil), Opt("enabled", nil), Opt("userID", nil), Opt("queryOpts", nil)},
 			Access: anyone, Doc: "List hosts, optionally those with any of the arches, in a channel, (not) ready, (not) enabled, or of a user.",
@@ -52,7 +52,7 @@ func hostMethods() []Method {
 		{Name: "disableChannel", Params: []Param{P("channelname"), Opt("comment", nil)}, Access: hostPerm, Writes: true,
 			Doc: "Mark a channel disabled: its tasks wait until it is enabled again.", Handler: setChannelEnabled(false)},
 		{Name: "removeChannel", Params: []Param{P("channel_name"), Opt("force", false)}, Access: admin, Writes: true, Ext: true,
-			Doc: "Delete a channel no task uses; with hosts in it only with force. (Koji removed this call in 1.33; we keep it.)",
+			Doc:     "Delete a channel no task uses; with hosts in it only with force. (Koji removed this call in 1.33; we keep it.)",
 			Handler: removeChannel},
 	}
 }

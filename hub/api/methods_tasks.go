@@ -24,7 +24,7 @@ import (
 func taskMethods() []Method {
 	return []Method{
 		{Name: "makeTask", VarArgs: "args", VarKW: "opts", Access: admin, Writes: true,
-			Doc: "Create a task by hand (a debugging aid): makeTask(method, arglist, parent=, label=, channel=, arch=, priority=, assign=); returns its id. owner is not allowed.",
+			Doc:     "Create a task by hand (a debugging aid): makeTask(method, arglist, parent=, label=, channel=, arch=, priority=, assign=); returns its id. owner is not allowed.",
 			Handler: makeTask},
 		{Name: "getTaskInfo", Params: []Param{P("task_id"), Opt("request", false), Opt("strict", false)}, Access: anyone,
 			Doc: "A task (or, for a list of ids, a list of tasks), with its decoded request if asked.", Handler: getTaskInfo},
@@ -1009,7 +1009,7 @@ func downloadTaskOutput(ctx context.Context, c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	path := filepath.Join(dir, filepath.Clean("/" + name))
+	path := filepath.Join(dir, filepath.Clean("/"+name))
 	f, err := os.Open(path)
 	if err == nil {
 		defer f.Close()
