@@ -89,14 +89,16 @@ CREATE TABLE task (
 	assign_us BIGINT,                   -- when the scheduler assigned it (AssignTimeout)
 	host_losses INTEGER NOT NULL DEFAULT 0  -- times freed because its host went silent
 );
--- The scheduler's query: FREE tasks by priority, then age.
-CREATE INDEX task_sched ON task (state, priority, create_us, id);
+-- The scheduler's query: FREE tasks by priority, then age (a partial index,
+-- so it stays small however many finished tasks there are).
+CREATE INDEX task_free ON task (priority, create_us, id) WHERE state = 0;
+CREATE INDEX task_state ON task (state, priority, create_us, id);
 -- A host's tasks (load, getTasks, getHostTasks, dead-host checks).
 CREATE INDEX task_host ON task (host_id, state);
 CREATE INDEX task_parent ON task (parent, label);
 -- listTasks filters and orders.
 CREATE INDEX task_owner ON task (owner, state, create_us);
-CREATE INDEX task_method ON task (method, state, create_us);
+CREATE INDEX task_method ON task (method, id);
 CREATE INDEX task_channel ON task (channel_id, state, create_us);
 CREATE INDEX task_create ON task (create_us);
 CREATE INDEX task_completion ON task (completion_us);

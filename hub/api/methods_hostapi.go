@@ -120,6 +120,11 @@ func hostSetHostData(ctx context.Context, c *Call) (any, error) {
 // schedule runs the rate-limited maintenance pass and then, if the host has
 // nothing ASSIGNED, gives it what fits. It returns the host's ASSIGNED tasks.
 func (c *Call) schedule(ctx context.Context, max int) ([]store.Task, error) {
+	// A lost assignment or heartbeat is harmless: the task stays FREE, or
+	// the AssignTimeout frees it. So polls need not wait for a disk flush.
+	if err := c.Tx.AsyncCommit(ctx); err != nil {
+		return nil, err
+	}
 	now := c.d.Now()
 	if _, err := c.d.Sched.MaybeRun(ctx, c.Tx, now); err != nil {
 		return nil, err
@@ -135,6 +140,13 @@ func (c *Call) schedule(ctx context.Context, max int) ([]store.Task, error) {
 	got, err := c.d.Sched.AssignFor(ctx, c.Tx, hst, max, now)
 	if err != nil || len(got) == 0 {
 		return nil, err
+	}
+	if len(got) == 1 {
+		t, err := store.GetTask(ctx, c.Tx, got[0], false)
+		if err != nil || t == nil {
+			return nil, err
+		}
+		return []store.Task{*t}, nil
 	}
 	return store.HostTasks(ctx, c.Tx, c.HostID(), hub.TaskAssigned)
 }

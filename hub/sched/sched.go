@@ -15,6 +15,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -55,6 +56,11 @@ type Scheduler struct {
 	Config Config
 	Holder string // names this hub in the lease row
 	Log    logrus.FieldLogger
+
+	// lastPass caches the lease row's last_run_us as last seen, so polls
+	// between passes skip the lease queries. It only ever delays a check:
+	// the lease row in the database decides who runs a pass.
+	lastPass atomic.Int64
 }
 
 // New returns a scheduler named after this process.
@@ -66,7 +72,19 @@ func New(cfg Config, log logrus.FieldLogger) *Scheduler {
 // MaybeRun runs a maintenance pass if none ran (on any hub) within
 // RunInterval and no other hub is running one.
 func (s *Scheduler) MaybeRun(ctx context.Context, tx *store.Tx, now time.Time) (bool, error) {
-	ok, err := store.TryLease(ctx, tx, s.Holder, now.UnixMicro(), s.Config.RunInterval.Microseconds())
+	nowUS, every := now.UnixMicro(), s.Config.RunInterval.Microseconds()
+	if nowUS-s.lastPass.Load() < every {
+		return false, nil
+	}
+	last, err := store.LastPass(ctx, tx)
+	if err != nil {
+		return false, err
+	}
+	if nowUS-last < every {
+		s.lastPass.Store(last)
+		return false, nil
+	}
+	ok, err := store.TryLease(ctx, tx, s.Holder, nowUS, every)
 	if err != nil || !ok {
 		return false, err
 	}
@@ -244,7 +262,7 @@ func (s *Scheduler) AssignFor(ctx context.Context, tx *store.Tx, h *store.Host, 
 		if avail <= 0 {
 			break
 		}
-		id, err := store.PickFreeTask(ctx, tx, store.PickQuery{
+		id, weight, err := store.PickFreeTask(ctx, tx, store.PickQuery{
 			HostID: h.ID, Arches: h.ArchList(), MaxWeight: avail + s.Config.CapacityOvercommit,
 			SoftRefusedAt: nowUS - s.Config.SoftRefusalTimeout.Microseconds(),
 		})
@@ -259,12 +277,8 @@ func (s *Scheduler) AssignFor(ctx context.Context, tx *store.Tx, h *store.Host, 
 		if !changed {
 			continue // taken meanwhile by another hub's transaction
 		}
-		t, err := store.GetTask(ctx, tx, id, false)
-		if err != nil {
-			return got, err
-		}
 		got = append(got, id)
-		load += t.Weight
+		load += weight
 		jobs++
 	}
 	return got, nil

@@ -9,6 +9,15 @@ import (
 // schedulerLockKey is the PostgreSQL advisory lock of a scheduler pass.
 const schedulerLockKey = 4242003
 
+// LastPass is when the last scheduler pass (on any hub) ran, in microseconds.
+func LastPass(ctx context.Context, tx *Tx) (int64, error) {
+	var us int64
+	if err := tx.Get(ctx, &us, "SELECT last_run_us FROM scheduler_lease WHERE id = 1"); err != nil {
+		return 0, fmt.Errorf("read scheduler lease: %w", err)
+	}
+	return us, nil
+}
+
 // TryLease takes the right to run a scheduler pass: at most one hub at a
 // time (on PostgreSQL a transaction-scoped advisory lock that is not waited
 // for; on SQLite the single writer), and at most once per interval across
@@ -60,18 +69,20 @@ type PickQuery struct {
 // PickFreeTask returns the most urgent FREE task the host may take (lowest
 // priority number, then oldest), or 0. The task row is locked on PostgreSQL
 // (rows another transaction is taking are skipped).
-func PickFreeTask(ctx context.Context, tx *Tx, q PickQuery) (int64, error) {
+func PickFreeTask(ctx context.Context, tx *Tx, q PickQuery) (id int64, weight float64, err error) {
 	arches := append([]string{"noarch"}, q.Arches...)
-	args := []any{q.HostID}
+	args := []any{}
 	for _, a := range arches {
 		args = append(args, a)
 	}
-	args = append(args, q.MaxWeight, q.HostID, q.SoftRefusedAt)
-	sql := `SELECT t.id FROM task t
+	args = append(args, q.HostID, q.MaxWeight, q.HostID, q.SoftRefusedAt)
+	// Written to walk the FREE tasks in priority order (task_free) and probe
+	// each, so the first match ends the scan however many tasks wait.
+	sql := `SELECT t.id, t.weight FROM task t
 		WHERE t.state = 0
-		AND t.channel_id IN (SELECT hc.channel_id FROM host_channels hc JOIN channels c ON c.id = hc.channel_id
-			WHERE hc.host_id = ? AND hc.active = TRUE AND c.enabled = TRUE)
 		AND t.arch IN (` + placeholders(len(arches)) + `)
+		AND EXISTS (SELECT 1 FROM host_channels hc JOIN channels c ON c.id = hc.channel_id
+			WHERE hc.channel_id = t.channel_id AND hc.host_id = ? AND hc.active = TRUE AND c.enabled = TRUE)
 		AND t.weight < ?
 		AND NOT EXISTS (SELECT 1 FROM scheduler_task_refusals r WHERE r.task_id = t.id AND r.host_id = ?
 			AND (r.soft = FALSE OR r.time_us > ?))
@@ -79,14 +90,17 @@ func PickFreeTask(ctx context.Context, tx *Tx, q PickQuery) (int64, error) {
 	if tx.Dialect == Postgres {
 		sql += " FOR UPDATE OF t SKIP LOCKED"
 	}
-	var ids []int64
-	if err := tx.Select(ctx, &ids, sql, args...); err != nil {
-		return 0, fmt.Errorf("pick a task for host %d: %w", q.HostID, err)
+	var rows []struct {
+		ID     int64   `db:"id"`
+		Weight float64 `db:"weight"`
 	}
-	if len(ids) == 0 {
-		return 0, nil
+	if err := tx.Select(ctx, &rows, sql, args...); err != nil {
+		return 0, 0, fmt.Errorf("pick a task for host %d: %w", q.HostID, err)
 	}
-	return ids[0], nil
+	if len(rows) == 0 {
+		return 0, 0, nil
+	}
+	return rows[0].ID, rows[0].Weight, nil
 }
 
 // Refusal is a row of scheduler_task_refusals.
