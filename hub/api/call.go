@@ -19,6 +19,7 @@ type Call struct {
 	d       *Dispatcher
 	fx      *effects
 	perms   []string // the caller's permissions, read once per request
+	hostID  int64    // the calling build host, set by the Host access check
 }
 
 // Effect is file-system work that follows the request's transaction: Commit
@@ -73,6 +74,10 @@ func (fx *effects) done() {
 	fx.items = nil
 	fx.committed = 0
 }
+
+// HostID is the calling build host's id; 0 unless the method's access
+// rule is Host.
+func (c *Call) HostID() int64 { return c.hostID }
 
 // Session is an authenticated session with its user.
 type Session struct {
@@ -145,8 +150,39 @@ func (c *Call) checkAccess(ctx context.Context, a Access) error {
 	switch {
 	case a.Perm != "":
 		return c.AssertPerm(ctx, a.Perm)
-	case a.Login || a.Host:
+	case a.Host:
+		return c.assertHost(ctx)
+	case a.Login:
 		return c.AssertLogin()
 	}
+	return nil
+}
+
+// assertHost lets only a build host through: the session's user must be a
+// host's user, and the session (or, for a subsession, its master) must hold
+// the exclusive lock, as in Koji.
+func (c *Call) assertHost(ctx context.Context) error {
+	if c.Session == nil {
+		return hub.AuthError("Not logged-in")
+	}
+	id, err := store.HostIDForUser(ctx, c.Tx, c.Session.UserID)
+	if err != nil {
+		return err
+	}
+	if id == 0 {
+		return hub.AuthError("User %d is not a host", c.Session.UserID)
+	}
+	exclusive := c.Session.Exclusive != nil && *c.Session.Exclusive
+	if !exclusive && c.Session.Master != nil {
+		m, err := store.GetSession(ctx, c.Tx, *c.Session.Master)
+		if err != nil {
+			return err
+		}
+		exclusive = m != nil && !m.Closed && m.Exclusive != nil && *m.Exclusive
+	}
+	if !exclusive {
+		return hub.AuthError("This method requires an exclusive session")
+	}
+	c.hostID = id
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gokoji/gokoji/hub"
 	"github.com/gokoji/gokoji/hub/files"
+	"github.com/gokoji/gokoji/hub/sched"
 	"github.com/gokoji/gokoji/hub/store"
 	"github.com/gokoji/gokoji/hub/xmlrpc"
 )
@@ -28,14 +29,20 @@ type Config struct {
 	ResultCacheRows int
 	// Options is what showOpts reveals.
 	Options map[string]any
-	// TopDir is the hub's file tree: uploads under work/, builds under
-	// packages/. Empty means a temporary-free hub that refuses file work.
+	// Scheduler holds the scheduler's timeouts (ReadyTimeout, AssignTimeout,
+	// HostTimeout …).
+	Scheduler sched.Config
+	// TopDir is the hub's file tree: uploads under work/ (task output under
+	// work/tasks/), builds under packages/. Empty refuses file work.
 	TopDir string
+	// Clock replaces time.Now, for tests that move time forward.
+	Clock func() time.Time
 }
 
 // DefaultConfig returns Koji's defaults.
 func DefaultConfig() Config {
-	return Config{SessionTimeout: 24 * time.Hour, CheckClientIP: true, LoginCreatesUser: true, ResultCacheRows: 2_000_000}
+	return Config{SessionTimeout: 24 * time.Hour, CheckClientIP: true, LoginCreatesUser: true,
+		ResultCacheRows: 2_000_000, Scheduler: sched.DefaultConfig()}
 }
 
 // Credentials are the session values a request carried, from the
@@ -73,15 +80,17 @@ type Dispatcher struct {
 	Now      func() time.Time
 	cache    *resultCache
 	Files    *files.Tree
-	// TaskUploads decides whether the caller may upload into a task's work
-	// folder (the host holding the task OPEN may). Nil refuses every task
-	// folder until the task tables are wired in.
-	TaskUploads func(ctx context.Context, c *Call, taskID int64) error
+	Sched    *sched.Scheduler
 }
 
 // NewDispatcher wires a dispatcher with the full registry.
 func NewDispatcher(db *store.DB, cfg Config, log logrus.FieldLogger) *Dispatcher {
-	d := &Dispatcher{Registry: NewRegistry(), DB: db, Config: cfg, Log: log, Now: time.Now, Files: files.New(cfg.TopDir)}
+	now := cfg.Clock
+	if now == nil {
+		now = time.Now
+	}
+	d := &Dispatcher{Registry: NewRegistry(), DB: db, Config: cfg, Log: log, Now: now,
+		Files: files.New(cfg.TopDir), Sched: sched.New(cfg.Scheduler, log)}
 	if cfg.ResultCacheRows > 0 {
 		d.cache = newResultCache(cfg.ResultCacheRows)
 	}

@@ -32,6 +32,12 @@ func TestSignaturesMatchKoji(t *testing.T) {
 	reg := api.NewRegistry()
 	for _, name := range reg.Names() {
 		m := *reg.Lookup(name)
+		if m.Ext {
+			if _, ok := recorded[name]; ok {
+				t.Errorf("%s is marked as our extension but Koji 1.35 has it", name)
+			}
+			continue
+		}
 		rec, ok := recorded[name]
 		if !ok {
 			t.Errorf("%s: Koji 1.35 has no such method", name)

@@ -36,8 +36,7 @@ var historyFilterNames = map[string]bool{"tag": true, "build": true, "host": tru
 	"user": true, "permission": true, "cg": true, "external_repo": true, "build_target": true, "group": true, "xkey": true}
 
 // historyFilters resolve a filter's value to the id its columns hold, failing
-// as Koji's strict look-ups do. Parts that add tables add their filters
-// (build, host, channel) here.
+// as Koji's strict look-ups do.
 var historyFilters = map[string]func(ctx context.Context, c *Call, v any) (int64, error){
 	"tag":           namedFilter("tag"),
 	"package":       namedFilter("package"),
@@ -46,6 +45,26 @@ var historyFilters = map[string]func(ctx context.Context, c *Call, v any) (int64
 	"build_target":  namedFilter("build_target"),
 	"group":         namedFilter("groups"),
 	"cg":            namedFilter("content_generator"),
+	"host": func(ctx context.Context, c *Call, v any) (int64, error) {
+		h, err := lookupHost(ctx, c, v, nil)
+		if err != nil {
+			return 0, err
+		}
+		if h == nil {
+			return 0, hub.GenericError("No such host: %v", v)
+		}
+		return h.ID, nil
+	},
+	"channel": func(ctx context.Context, c *Call, v any) (int64, error) {
+		ch, err := lookupChannel(ctx, c, v)
+		if err != nil {
+			return 0, err
+		}
+		if ch == nil {
+			return 0, hub.GenericError("No such channel: %v", v)
+		}
+		return ch.ID, nil
+	},
 	"user": func(ctx context.Context, c *Call, v any) (int64, error) {
 		u, err := lookupUser(ctx, c, v, true)
 		if err != nil {

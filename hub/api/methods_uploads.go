@@ -9,6 +9,7 @@ import (
 
 	"github.com/gokoji/gokoji/hub"
 	"github.com/gokoji/gokoji/hub/files"
+	"github.com/gokoji/gokoji/hub/store"
 )
 
 func uploadMethods() []Method {
@@ -67,11 +68,24 @@ func checkUpload(ctx context.Context, c *Call) (any, error) {
 
 // uploader is the caller as the file tree sees it.
 func (c *Call) uploader(ctx context.Context) files.Uploader {
-	u := files.Uploader{UserID: c.UserID()}
-	if c.d.TaskUploads != nil {
-		u.MayWriteTask = func(taskID int64) error { return c.d.TaskUploads(ctx, c, taskID) }
+	return files.Uploader{UserID: c.UserID(), MayWriteTask: func(taskID int64) error { return c.mayWriteTask(ctx, taskID) }}
+}
+
+// mayWriteTask: a task's work folder belongs to the build host that has the
+// task OPEN, through its exclusive session (Koji's rule, and the fix of
+// CVE-2019-17109's kind of trick).
+func (c *Call) mayWriteTask(ctx context.Context, taskID int64) error {
+	if err := c.assertHost(ctx); err != nil {
+		return hub.NotAllowed("only the build host holding task %d open may upload into its folder", taskID)
 	}
-	return u
+	t, err := store.GetTask(ctx, c.Tx, taskID, false)
+	if err != nil {
+		return err
+	}
+	if t == nil || t.State != hub.TaskOpen || t.HostID == nil || *t.HostID != c.hostID {
+		return hub.NotAllowed("host %d does not hold task %d open; refusing the upload", c.hostID, taskID)
+	}
+	return nil
 }
 
 // decodeInt reads Koji's int-or-string arguments (sizes and offsets may be

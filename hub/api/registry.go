@@ -58,6 +58,7 @@ type Method struct {
 	VarKW   string // name of **kwargs, or ""
 	Access  Access
 	Writes  bool // runs in a write transaction; only such calls commit
+	Ext     bool // our extension: Koji has no such method
 	Doc     string
 	Handler Handler
 }
@@ -85,6 +86,9 @@ func NewRegistry() *Registry {
 		buildMethods(),
 		rpmMethods(),
 		uploadMethods(),
+		hostMethods(),
+		taskMethods(),
+		hostAPIMethods(),
 	} {
 		for i := range group {
 			r.add(&group[i])

@@ -13,7 +13,7 @@ import (
 func kw(m map[string]any) map[string]any { return m }
 
 // names picks one key out of a list of structs.
-func names(t *testing.T, v any, key string) []any {
+func pick(t *testing.T, v any, key string) []any {
 	t.Helper()
 	var out []any
 	for _, e := range v.([]any) {
@@ -61,7 +61,7 @@ func TestTagLifecycle(t *testing.T) {
 		if got := call(t, admin, "getTagID", "f40-build"); got != child {
 			t.Errorf("getTagID = %v", got)
 		}
-		if got := names(t, callKw(t, admin, "listTags", nil, kw(map[string]any{"pattern": "F40-B*"})), "name"); !reflect.DeepEqual(got, []any{"f40-base", "f40-build"}) {
+		if got := pick(t, callKw(t, admin, "listTags", nil, kw(map[string]any{"pattern": "F40-B*"})), "name"); !reflect.DeepEqual(got, []any{"f40-base", "f40-build"}) {
 			t.Errorf("listTags(pattern) = %v", got)
 		}
 		// remove-tag revokes the config, inheritance and more at one event.
@@ -186,7 +186,7 @@ func TestInheritanceWalk(t *testing.T) {
 			t.Errorf("after delete link: %d parents", n)
 		}
 		callKw(t, admin, "setInheritanceData", []any{"top", []any{inhLink(id["g2"], 1, nil)}}, kw(map[string]any{"clear": true}))
-		if got := names(t, call(t, admin, "getInheritanceData", "top"), "name"); !reflect.DeepEqual(got, []any{"g2"}) {
+		if got := pick(t, call(t, admin, "getInheritanceData", "top"), "name"); !reflect.DeepEqual(got, []any{"g2"}) {
 			t.Errorf("after clear: %v", got)
 		}
 	})
@@ -206,7 +206,7 @@ func TestPackageLists(t *testing.T) {
 		}
 		callKw(t, admin, "packageListAdd", []any{"child", "hello", "alice"}, kw(map[string]any{"extra_arches": "i686"}))
 		list := callKw(t, admin, "listPackages", nil, kw(map[string]any{"tagID": "child", "inherited": true})).([]any)
-		if got := names(t, list, "package_name"); !reflect.DeepEqual(got, []any{"hello", "bash", "zsh"}) {
+		if got := pick(t, list, "package_name"); !reflect.DeepEqual(got, []any{"hello", "bash", "zsh"}) {
 			t.Fatalf("inherited list = %v", got)
 		}
 		if list[0].(map[string]any)["owner_name"] != "alice" || list[0].(map[string]any)["extra_arches"] != "i686" {
@@ -226,7 +226,7 @@ func TestPackageLists(t *testing.T) {
 		fault(t, err, hub.CodeGeneric, "package bash NOT blocked in tag child")
 		call(t, admin, "packageListSetOwner", "base", "zsh", "alice")
 		byOwner := callKw(t, admin, "listPackages", nil, kw(map[string]any{"userID": "alice", "with_dups": true})).([]any)
-		if got := names(t, byOwner, "package_name"); !reflect.DeepEqual(got, []any{"zsh", "hello"}) { // oldest entry first
+		if got := pick(t, byOwner, "package_name"); !reflect.DeepEqual(got, []any{"zsh", "hello"}) { // oldest entry first
 			t.Errorf("alice's packages = %v", got)
 		}
 		_, err = admin.Call(ctx, "packageListAdd", "base", "newpkg")
@@ -238,7 +238,7 @@ func TestPackageLists(t *testing.T) {
 		}
 		// A pkg_filter on the link limits what is inherited.
 		call(t, admin, "setInheritanceData", "child", []any{inhLink(call(t, admin, "getTagID", "base"), 0, map[string]any{"pkg_filter": "^(hello|zsh)$"})})
-		if got := names(t, callKw(t, admin, "listPackages", nil, kw(map[string]any{"tagID": "child", "inherited": true})), "package_name"); !reflect.DeepEqual(got, []any{"hello", "zsh"}) {
+		if got := pick(t, callKw(t, admin, "listPackages", nil, kw(map[string]any{"tagID": "child", "inherited": true})), "package_name"); !reflect.DeepEqual(got, []any{"hello", "zsh"}) {
 			t.Errorf("filtered inheritance = %v", got)
 		}
 		// Locked tags: only an admin with force changes them.

@@ -13,6 +13,18 @@ import (
 // noSuchMethod is a name Koji does not know either: its fault is compared.
 var pseudo = map[string]bool{"unparsable": true, "http-GET": true, "noSuchMethod": true}
 
+// Methods that create tasks, and methods whose answers depend on the tasks
+// that exist.
+var (
+	taskCreators = map[string]bool{"build": true, "chainBuild": true, "newRepo": true, "tagBuild": true,
+		"repo.request": true, "makeTask": true, "resubmitTask": true, "host.subtask": true}
+	readsTasks = map[string]bool{"listTasks": true, "getTaskInfo": true, "getTaskRequest": true,
+		"getTaskResult": true, "getTaskChildren": true, "getTaskDescendents": true, "listTaskOutput": true,
+		"taskFinished": true, "cancelTask": true, "cancelTaskFull": true, "cancelTaskChildren": true,
+		"setTaskPriority": true, "resubmitTask": true, "freeTask": true, "assignTask": true,
+		"downloadTaskOutput": true}
+)
+
 // needs: recorded calls of a method that depend on another part of the API
 // (listTags is recorded only with build=…, which needs tagged builds).
 var needs = map[string]string{"listTags": "tagBuildBypass"}
@@ -41,11 +53,27 @@ var exchangeNeeds = map[string]string{
 // the methods each issue promises are required to have been compared.
 func TestReplayTranscripts(t *testing.T) {
 	reg := api.NewRegistry()
-	supported := func(m string) bool {
+	served := func(m string) bool {
 		if need, ok := needs[m]; ok && reg.Lookup(need) == nil {
 			return false
 		}
 		return pseudo[m] || m == "multiCall" || m == "rawUpload" || reg.Lookup(m) != nil
+	}
+	// supportedIn answers for one scenario. Once a call that creates tasks
+	// was skipped (e.g. build or newRepo, not served yet), the recorded
+	// answers about tasks describe tasks our hub never saw: those exchanges
+	// are skipped too, until the creating calls are served.
+	supportedIn := func() func(string) bool {
+		lostTasks := false
+		return func(m string) bool {
+			if !served(m) {
+				if taskCreators[m] {
+					lostTasks = true
+				}
+				return false
+			}
+			return !(lostTasks && readsTasks[m])
+		}
 	}
 	// Methods the hub foundation must have matched against the recordings.
 	required := []string{"login", "logout", "getAPIVersion", "getKojiVersion", "getLoggedInUser",
@@ -59,7 +87,10 @@ func TestReplayTranscripts(t *testing.T) {
 		"getTagGroups", "getTagExternalRepos", "queryHistory", "search",
 		// builds, rpms and uploads
 		"rawUpload", "checkUpload", "importRPM", "getBuild", "getRPM", "createEmptyBuild", "getPackageID",
-		"listBuilds", "listRPMs", "listBuildRPMs", "getRPMHeaders", "getChangelogEntries"}
+		"listBuilds", "listRPMs", "listBuildRPMs", "getRPMHeaders", "getChangelogEntries",
+		// hosts and channels
+		"addHost", "getHost", "listHosts", "editHost", "disableHost", "addHostToChannel",
+		"removeHostFromChannel", "listChannels", "getChannel"}
 	hubtest.ForEachBackend(t, func(t *testing.T, db *store.DB) {
 		compared := map[string]int{}
 		for _, scenario := range []string{"admin-setup", "import-and-tag", "tasks-and-errors"} {
@@ -71,7 +102,7 @@ func TestReplayTranscripts(t *testing.T) {
 					}
 					return ""
 				}
-				res := hubtest.ReplaySkipping(t, h, scenario, supported, skip)
+				res := hubtest.ReplaySkipping(t, h, scenario, supportedIn(), skip)
 				for m, n := range res.Compared {
 					compared[m] += n
 				}

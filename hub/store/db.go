@@ -259,3 +259,19 @@ func (t *Tx) Savepoint(ctx context.Context, fn func() error) error {
 
 // IsNoRows reports whether err means a lookup found nothing.
 func IsNoRows(err error) bool { return err == sql.ErrNoRows }
+
+// AsyncCommit lets this transaction's commit return before its WAL record is
+// flushed (PostgreSQL's synchronous_commit = off for this transaction only).
+// A crash may lose the last such commits, never corrupt anything. It suits
+// soft state that is re-derived anyway, like a poll's heartbeat or a
+// scheduler assignment. SQLite already commits without a flush (WAL,
+// synchronous=NORMAL), so there it does nothing.
+func (t *Tx) AsyncCommit(ctx context.Context) error {
+	if t.Dialect != Postgres {
+		return nil
+	}
+	if _, err := t.tx.ExecContext(ctx, "SET LOCAL synchronous_commit = off"); err != nil {
+		return fmt.Errorf("async commit: %w", err)
+	}
+	return nil
+}

@@ -41,16 +41,9 @@ type HistoryJoin struct {
 	Fields [][2]string
 }
 
-var historyTables = map[string]HistoryTable{}
-
-// RegisterHistoryTable adds a versioned table to queryHistory. It panics on
-// a duplicate, a programming error any test finds.
-func RegisterHistoryTable(t HistoryTable) {
-	if _, dup := historyTables[t.Name]; dup {
-		panic("store: history table registered twice: " + t.Name)
-	}
-	historyTables[t.Name] = t
-}
+// historyTables are every versioned table queryHistory reads, by name. It
+// is built once and never changed.
+var historyTables = buildHistoryTables()
 
 // HistoryTableNames lists the registered tables, sorted as Koji lists them.
 func HistoryTableNames() []string {
@@ -72,16 +65,19 @@ func nameJoin(column, table, as, key string) HistoryJoin {
 	return HistoryJoin{Column: column, Table: table, As: as, Key: key}
 }
 
-// The tables built so far. Koji's quirks are kept on purpose: the user filter
-// of user_groups matches the group, the tag filter of build_target_config
-// matches the destination tag, and the group filter of group_req_listing
-// matches the required group (in Koji the last join of a table wins).
-func init() {
+// buildHistoryTables declares the versioned tables. Koji's quirks are kept
+// on purpose: the user filter of user_groups matches the group, the tag
+// filter of build_target_config matches the destination tag, and the group
+// filter of group_req_listing matches the required group (in Koji the last
+// join of a table wins).
+func buildHistoryTables() map[string]HistoryTable {
+	out := map[string]HistoryTable{}
 	tag := nameJoin("tag_id", "tag", "tag", "tag.name")
 	perm := nameJoin("perm_id", "permissions", "permission", "permission.name")
 	pkg := nameJoin("package_id", "package", "package", "package.name")
 	repo := nameJoin("external_repo_id", "external_repo", "external_repo", "external_repo.name")
 	group := nameJoin("group_id", "groups", "groups", "group.name")
+	host := nameJoin("host_id", "host", "host", "host.name")
 	for _, t := range []HistoryTable{
 		{Name: "user_perms", Columns: []string{"user_id", "perm_id"},
 			Joins:   []HistoryJoin{nameJoin("user_id", "users", "users", "user.name"), perm},
@@ -125,9 +121,18 @@ func init() {
 		{Name: "group_package_listing", TagContent: true, Columns: []string{"group_id", "tag_id", "package", "blocked", "type", "basearchonly", "requires"},
 			Joins: []HistoryJoin{group, tag}, Filters: map[string][]string{"group": {"group_id"}, "tag": {"tag_id"}},
 			RawFilters: map[string]string{"package": "package"}},
+		{Name: "host_config", Columns: []string{"host_id", "arches", "capacity", "description", "comment", "enabled"},
+			Joins: []HistoryJoin{host}, Filters: map[string][]string{"host": {"host_id"}}},
+		{Name: "host_channels", Columns: []string{"host_id", "channel_id"},
+			Joins:   []HistoryJoin{host, nameJoin("channel_id", "channels", "channels", "channels.name")},
+			Filters: map[string][]string{"host": {"host_id"}, "channel": {"channel_id"}}},
 	} {
-		RegisterHistoryTable(t)
+		if _, dup := out[t.Name]; dup {
+			panic("store: history table declared twice: " + t.Name) // found by any test
+		}
+		out[t.Name] = t
 	}
+	return out
 }
 
 // HistoryQuery is one table's history query. Filters hold resolved ids by

@@ -181,7 +181,7 @@ func RemovePrincipal(ctx context.Context, tx *Tx, userID int64, principal string
 // SetUserField updates one plain column of a user: name, status or password.
 func SetUserField(ctx context.Context, tx *Tx, userID int64, column string, value any) error {
 	switch column {
-	case "name", "status", "password":
+	case "name", "status", "password", "usertype":
 	default:
 		return fmt.Errorf("SetUserField: column %q is not settable", column)
 	}

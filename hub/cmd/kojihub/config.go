@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -26,6 +27,18 @@ type config struct {
 	SessionTimeout time.Duration
 	CheckClientIP  bool
 	LogLevel       string
+	ReadyTimeout   time.Duration
+	AssignTimeout  time.Duration
+	HostTimeout    time.Duration
+	RunInterval    time.Duration
+	MaxHostLosses  int
+}
+
+// kojiNames maps Koji's hub.conf option names to our settings; in a config
+// file they may be used instead, and (as in Koji) a bare number is seconds.
+var kojiNames = map[string]string{
+	"ReadyTimeout": "ready-timeout", "AssignTimeout": "assign-timeout", "HostTimeout": "host-timeout",
+	"RunInterval": "run-interval",
 }
 
 func newFlagSet(c *config) (*flag.FlagSet, *string) {
@@ -43,6 +56,11 @@ func newFlagSet(c *config) (*flag.FlagSet, *string) {
 	fs.DurationVar(&c.SessionTimeout, "session-timeout", 24*time.Hour, "session lifetime before renewal (Koji's SessionRenewalTimeout)")
 	fs.BoolVar(&c.CheckClientIP, "check-client-ip", true, "tie sessions to the client address that logged in")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
+	fs.DurationVar(&c.ReadyTimeout, "ready-timeout", 180*time.Second, "a host with no heartbeat this long is marked not ready (Koji's ReadyTimeout)")
+	fs.DurationVar(&c.AssignTimeout, "assign-timeout", 300*time.Second, "an ASSIGNED task its host has not opened this long goes back to FREE (Koji's AssignTimeout)")
+	fs.DurationVar(&c.HostTimeout, "host-timeout", 900*time.Second, "OPEN tasks of a host silent this long go back to FREE (Koji's HostTimeout)")
+	fs.DurationVar(&c.RunInterval, "run-interval", 60*time.Second, "at most one scheduler pass per interval, across all hubs (Koji's RunInterval)")
+	fs.IntVar(&c.MaxHostLosses, "max-host-losses", 3, "a task freed this many times from silent hosts fails instead")
 	return fs, file
 }
 
@@ -100,6 +118,9 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 	if c.MaxRequestSize <= 0 || c.MaxDepth <= 0 {
 		return c, fmt.Errorf("--max-request-size and --max-depth must be positive")
 	}
+	if c.ReadyTimeout <= 0 || c.AssignTimeout <= 0 || c.HostTimeout <= 0 || c.RunInterval < 0 || c.MaxHostLosses < 0 {
+		return c, fmt.Errorf("--ready-timeout, --assign-timeout and --host-timeout must be positive; --run-interval and --max-host-losses not negative")
+	}
 	return c, nil
 }
 
@@ -120,7 +141,14 @@ func readConfigFile(path string) (map[string]string, error) {
 		if !ok {
 			return nil, fmt.Errorf("%s:%d: expected name = value", path, n)
 		}
-		vals[strings.TrimSpace(k)] = strings.TrimSpace(v)
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		if flag, ok := kojiNames[k]; ok {
+			k = flag
+			if _, err := strconv.ParseFloat(v, 64); err == nil {
+				v += "s" // Koji gives seconds
+			}
+		}
+		vals[k] = v
 	}
 	return vals, sc.Err()
 }

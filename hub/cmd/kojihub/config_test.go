@@ -39,3 +39,25 @@ func TestLoadConfigErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadConfigSchedulerTimeouts(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "hub.conf")
+	os.WriteFile(file, []byte("[hub]\nReadyTimeout = 30\nAssignTimeout = 2m\nhost-timeout = 90s\n"), 0o644)
+	c, err := loadConfig([]string{"--config", file, "--run-interval", "5s"}, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ReadyTimeout != 30*time.Second || c.AssignTimeout != 2*time.Minute || c.HostTimeout != 90*time.Second || c.RunInterval != 5*time.Second {
+		t.Errorf("config = %+v", c)
+	}
+	def, err := loadConfig(nil, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if def.ReadyTimeout != 180*time.Second || def.AssignTimeout != 300*time.Second || def.HostTimeout != 900*time.Second {
+		t.Errorf("defaults = %+v", def)
+	}
+	if _, err := loadConfig([]string{"--host-timeout", "0s"}, func(string) string { return "" }); err == nil {
+		t.Error("a zero host timeout was accepted")
+	}
+}

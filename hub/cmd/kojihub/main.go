@@ -69,9 +69,19 @@ func run(ctx context.Context, cfg config, log *logrus.Logger) error {
 	apiCfg.SessionTimeout = cfg.SessionTimeout
 	apiCfg.CheckClientIP = cfg.CheckClientIP
 	apiCfg.TopDir = topdir
-	apiCfg.Options = map[string]any{"MaxRequestLength": cfg.MaxRequestSize, "MaxNestingDepth": int64(cfg.MaxDepth)}
+	apiCfg.Scheduler.ReadyTimeout = cfg.ReadyTimeout
+	apiCfg.Scheduler.AssignTimeout = cfg.AssignTimeout
+	apiCfg.Scheduler.HostTimeout = cfg.HostTimeout
+	apiCfg.Scheduler.RunInterval = cfg.RunInterval
+	apiCfg.Scheduler.MaxHostLosses = cfg.MaxHostLosses
+	apiCfg.Options = map[string]any{"MaxRequestLength": cfg.MaxRequestSize, "MaxNestingDepth": int64(cfg.MaxDepth),
+		"ReadyTimeout": cfg.ReadyTimeout.Seconds(), "AssignTimeout": cfg.AssignTimeout.Seconds(),
+		"HostTimeout": cfg.HostTimeout.Seconds(), "RunInterval": cfg.RunInterval.Seconds()}
+	dispatcher := api.NewDispatcher(db, apiCfg, log)
+	// Passes also run without builders polling, so silent hosts are noticed.
+	go dispatcher.Sched.Run(ctx, db, dispatcher.Now)
 	srv := &server.Server{
-		Dispatcher: api.NewDispatcher(db, apiCfg, log),
+		Dispatcher: dispatcher,
 		TopDir:     topdir,
 		Limits:     xmlrpc.Limits{MaxBodyBytes: cfg.MaxRequestSize, MaxDepth: cfg.MaxDepth},
 		Log:        log,

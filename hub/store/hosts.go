@@ -1,0 +1,312 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// Versioned tables of this file.
+var (
+	HostConfig   = Versioned{Table: "host_config"}
+	HostChannels = Versioned{Table: "host_channels"}
+)
+
+// Host is a host row joined with its host_config row.
+type Host struct {
+	ID          int64   `db:"id"`
+	UserID      int64   `db:"user_id"`
+	Name        string  `db:"name"`
+	UpdateUS    *int64  `db:"update_us"`
+	Ready       bool    `db:"ready"`
+	TaskLoad    float64 `db:"task_load"`
+	MaxJobs     *int64  `db:"maxjobs"`
+	Arches      *string `db:"arches"`
+	Capacity    float64 `db:"capacity"`
+	Description *string `db:"description"`
+	Comment     *string `db:"comment"`
+	Enabled     bool    `db:"enabled"`
+}
+
+// ArchList is the host's arches as a list.
+func (h *Host) ArchList() []string {
+	if h.Arches == nil {
+		return nil
+	}
+	return strings.Fields(*h.Arches)
+}
+
+const hostCols = `h.id, h.user_id, h.name, h.update_us, h.ready, h.task_load, h.maxjobs,
+	hc.arches, hc.capacity, hc.description, hc.comment, hc.enabled`
+
+// HostFilter selects hosts for ListHosts; nil fields select everything.
+type HostFilter struct {
+	Arches    []string // hosts having any of these
+	ChannelID *int64
+	Ready     *bool
+	Enabled   *bool
+	UserID    *int64
+	Event     *int64 // config as of this event
+}
+
+// ListHosts returns hosts ordered by id.
+func ListHosts(ctx context.Context, tx *Tx, f HostFilter) ([]Host, error) {
+	asOf, args := AsOf("hc", f.Event)
+	where := []string{asOf}
+	if len(f.Arches) > 0 {
+		var ors []string
+		for _, a := range f.Arches {
+			ors = append(ors, "(' ' || hc.arches || ' ') LIKE ? ESCAPE '\\'")
+			args = append(args, "% "+likeEscape(a)+" %")
+		}
+		where = append(where, "("+strings.Join(ors, " OR ")+")")
+	}
+	if f.ChannelID != nil {
+		where = append(where, "h.id IN (SELECT host_id FROM host_channels WHERE active = TRUE AND channel_id = ?)")
+		args = append(args, *f.ChannelID)
+	}
+	if f.Ready != nil {
+		where = append(where, "h.ready = ?")
+		args = append(args, *f.Ready)
+	}
+	if f.Enabled != nil {
+		where = append(where, "hc.enabled = ?")
+		args = append(args, *f.Enabled)
+	}
+	if f.UserID != nil {
+		where = append(where, "h.user_id = ?")
+		args = append(args, *f.UserID)
+	}
+	q := "SELECT " + hostCols + " FROM host h JOIN host_config hc ON hc.host_id = h.id WHERE " +
+		strings.Join(where, " AND ") + " ORDER BY h.id"
+	var out []Host
+	if err := tx.Select(ctx, &out, q, args...); err != nil {
+		return nil, fmt.Errorf("list hosts: %w", err)
+	}
+	return out, nil
+}
+
+// HostBy finds a host by "id", "name" or "user_id", with its config as of
+// event (nil = now). It returns nil when there is none.
+func HostBy(ctx context.Context, tx *Tx, column string, value any, event *int64) (*Host, error) {
+	switch column {
+	case "id", "name", "user_id":
+	default:
+		return nil, fmt.Errorf("HostBy: unknown column %q", column)
+	}
+	asOf, args := AsOf("hc", event)
+	var out []Host
+	q := "SELECT " + hostCols + " FROM host h JOIN host_config hc ON hc.host_id = h.id WHERE h." + column + " = ? AND " + asOf
+	if err := tx.Select(ctx, &out, q, append([]any{value}, args...)...); err != nil {
+		return nil, fmt.Errorf("look up host by %s: %w", column, err)
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	return &out[0], nil
+}
+
+// HostIDForUser is the id of the host whose user is userID, 0 if none.
+func HostIDForUser(ctx context.Context, tx *Tx, userID int64) (int64, error) {
+	var ids []int64
+	if err := tx.Select(ctx, &ids, "SELECT id FROM host WHERE user_id = ?", userID); err != nil {
+		return 0, fmt.Errorf("look up host of user %d: %w", userID, err)
+	}
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	return ids[0], nil
+}
+
+// HostSettings is what an admin sets on a host (a host_config row).
+type HostSettings struct {
+	Arches      *string
+	Capacity    float64
+	Description *string
+	Comment     *string
+	Enabled     bool
+}
+
+// Settings returns the host's current settings.
+func (h *Host) Settings() HostSettings {
+	return HostSettings{Arches: h.Arches, Capacity: h.Capacity, Description: h.Description, Comment: h.Comment, Enabled: h.Enabled}
+}
+
+// CreateHost inserts a host with its first config row and returns its id.
+func CreateHost(ctx context.Context, tx *Tx, creator, userID int64, name string, s HostSettings) (int64, error) {
+	id, err := tx.InsertID(ctx, "INSERT INTO host (user_id, name) VALUES (?, ?)", userID, name)
+	if err != nil {
+		return 0, fmt.Errorf("create host %s: %w", name, err)
+	}
+	return id, insertHostConfig(ctx, tx, creator, id, s)
+}
+
+// SetHostSettings replaces the host's config row (a versioned change).
+func SetHostSettings(ctx context.Context, tx *Tx, user, hostID int64, s HostSettings) error {
+	if _, err := HostConfig.Revoke(ctx, tx, user, map[string]any{"host_id": hostID}); err != nil {
+		return err
+	}
+	return insertHostConfig(ctx, tx, user, hostID, s)
+}
+
+func insertHostConfig(ctx context.Context, tx *Tx, user, hostID int64, s HostSettings) error {
+	return HostConfig.Insert(ctx, tx, user, map[string]any{
+		"host_id": hostID, "arches": s.Arches, "capacity": s.Capacity,
+		"description": s.Description, "comment": s.Comment, "enabled": s.Enabled,
+	})
+}
+
+// UpdateHostStatus records a builder's heartbeat.
+func UpdateHostStatus(ctx context.Context, tx *Tx, hostID int64, load float64, ready bool, nowUS int64) error {
+	if _, err := tx.Exec(ctx, "UPDATE host SET task_load = ?, ready = ?, update_us = ? WHERE id = ?",
+		load, ready, nowUS, hostID); err != nil {
+		return fmt.Errorf("update host %d: %w", hostID, err)
+	}
+	return nil
+}
+
+// SetHostData stores the builder's scheduler data (an XML-RPC document) and
+// the maxjobs it announced (nil = the hub default).
+func SetHostData(ctx context.Context, tx *Tx, hostID int64, maxjobs *int64, doc string) error {
+	if _, err := tx.Exec(ctx, "UPDATE host SET maxjobs = ?, data = ? WHERE id = ?", maxjobs, doc, hostID); err != nil {
+		return fmt.Errorf("set host data %d: %w", hostID, err)
+	}
+	return nil
+}
+
+// HostData returns the stored scheduler data document ("" if none).
+func HostData(ctx context.Context, tx *Tx, hostID int64) (string, error) {
+	var doc *string
+	if err := tx.Get(ctx, &doc, "SELECT data FROM host WHERE id = ?", hostID); err != nil {
+		return "", fmt.Errorf("read host data %d: %w", hostID, err)
+	}
+	if doc == nil {
+		return "", nil
+	}
+	return *doc, nil
+}
+
+// AllHostArches lists the arch strings of every host's current config.
+func AllHostArches(ctx context.Context, tx *Tx) ([]string, error) {
+	var out []string
+	if err := tx.Select(ctx, &out, "SELECT arches FROM host_config WHERE active = TRUE AND arches IS NOT NULL ORDER BY host_id"); err != nil {
+		return nil, fmt.Errorf("read host arches: %w", err)
+	}
+	return out, nil
+}
+
+// LastSessionUpdate is the newest update time of any session of the host's
+// user, in microseconds, or nil.
+func LastSessionUpdate(ctx context.Context, tx *Tx, hostID int64) (*int64, error) {
+	var us *int64
+	if err := tx.Get(ctx, &us, "SELECT MAX(s.update_us) FROM sessions s JOIN host h ON h.user_id = s.user_id WHERE h.id = ?", hostID); err != nil {
+		return nil, fmt.Errorf("read last update of host %d: %w", hostID, err)
+	}
+	return us, nil
+}
+
+// Channel is a row of the channels table.
+type Channel struct {
+	ID          int64   `db:"id" xmlrpc:"id"`
+	Name        string  `db:"name" xmlrpc:"name"`
+	Description *string `db:"description" xmlrpc:"description"`
+	Enabled     bool    `db:"enabled" xmlrpc:"enabled"`
+	Comment     *string `db:"comment" xmlrpc:"comment"`
+}
+
+const channelCols = "c.id, c.name, c.description, c.enabled, c.comment"
+
+// ChannelBy finds a channel by "id" or "name"; nil when there is none.
+func ChannelBy(ctx context.Context, tx *Tx, column string, value any) (*Channel, error) {
+	if column != "id" && column != "name" {
+		return nil, fmt.Errorf("ChannelBy: unknown column %q", column)
+	}
+	var out []Channel
+	if err := tx.Select(ctx, &out, "SELECT "+channelCols+" FROM channels c WHERE c."+column+" = ?", value); err != nil {
+		return nil, fmt.Errorf("look up channel by %s: %w", column, err)
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	return &out[0], nil
+}
+
+// ListChannels lists channels by id: all, or a host's (as of event).
+func ListChannels(ctx context.Context, tx *Tx, hostID *int64, event *int64, enabled *bool) ([]Channel, error) {
+	q := "SELECT " + channelCols + " FROM channels c"
+	var where []string
+	var args []any
+	if hostID != nil {
+		asOf, a := AsOf("hc", event)
+		q += " JOIN host_channels hc ON hc.channel_id = c.id"
+		where = append(where, asOf, "hc.host_id = ?")
+		args = append(append(args, a...), *hostID)
+	}
+	if enabled != nil {
+		where = append(where, "c.enabled = ?")
+		args = append(args, *enabled)
+	}
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	var out []Channel
+	if err := tx.Select(ctx, &out, q+" ORDER BY c.id", args...); err != nil {
+		return nil, fmt.Errorf("list channels: %w", err)
+	}
+	return out, nil
+}
+
+// CreateChannel inserts a channel and returns its id.
+func CreateChannel(ctx context.Context, tx *Tx, name string, description *string) (int64, error) {
+	id, err := tx.InsertID(ctx, "INSERT INTO channels (name, description) VALUES (?, ?)", name, description)
+	if err != nil {
+		return 0, fmt.Errorf("create channel %s: %w", name, err)
+	}
+	return id, nil
+}
+
+// UpdateChannel sets columns of a channel: name, description, comment, enabled.
+func UpdateChannel(ctx context.Context, tx *Tx, id int64, fields map[string]any) error {
+	names := sortedKeys(fields)
+	sets := make([]string, len(names))
+	args := make([]any, 0, len(names)+1)
+	for i, n := range names {
+		switch n {
+		case "name", "description", "comment", "enabled":
+		default:
+			return fmt.Errorf("UpdateChannel: column %q is not settable", n)
+		}
+		sets[i] = n + " = ?"
+		args = append(args, fields[n])
+	}
+	if len(sets) == 0 {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, "UPDATE channels SET "+strings.Join(sets, ", ")+" WHERE id = ?", append(args, id)...); err != nil {
+		return fmt.Errorf("update channel %d: %w", id, err)
+	}
+	return nil
+}
+
+// ChannelUse counts what refers to a channel: hosts now in it, and tasks.
+func ChannelUse(ctx context.Context, tx *Tx, id int64) (hosts, tasks int64, err error) {
+	if err = tx.Get(ctx, &hosts, "SELECT COUNT(*) FROM host_channels WHERE channel_id = ? AND active = TRUE", id); err != nil {
+		return 0, 0, fmt.Errorf("count hosts of channel %d: %w", id, err)
+	}
+	if err = tx.Get(ctx, &tasks, "SELECT COUNT(*) FROM task WHERE channel_id = ?", id); err != nil {
+		return 0, 0, fmt.Errorf("count tasks of channel %d: %w", id, err)
+	}
+	return hosts, tasks, nil
+}
+
+// DeleteChannel removes a channel that nothing refers to any more; host
+// channel history rows go with it.
+func DeleteChannel(ctx context.Context, tx *Tx, id int64) error {
+	if _, err := tx.Exec(ctx, "DELETE FROM host_channels WHERE channel_id = ?", id); err != nil {
+		return fmt.Errorf("delete channel %d history: %w", id, err)
+	}
+	if _, err := tx.Exec(ctx, "DELETE FROM channels WHERE id = ?", id); err != nil {
+		return fmt.Errorf("delete channel %d: %w", id, err)
+	}
+	return nil
+}

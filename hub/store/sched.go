@@ -1,0 +1,244 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// schedulerLockKey is the PostgreSQL advisory lock of a scheduler pass.
+const schedulerLockKey = 4242003
+
+// LastPass is when the last scheduler pass (on any hub) ran, in microseconds.
+func LastPass(ctx context.Context, tx *Tx) (int64, error) {
+	var us int64
+	if err := tx.Get(ctx, &us, "SELECT last_run_us FROM scheduler_lease WHERE id = 1"); err != nil {
+		return 0, fmt.Errorf("read scheduler lease: %w", err)
+	}
+	return us, nil
+}
+
+// TryLease takes the right to run a scheduler pass: at most one hub at a
+// time (on PostgreSQL a transaction-scoped advisory lock that is not waited
+// for; on SQLite the single writer), and at most once per interval across
+// all hubs (the scheduler_lease row, moved forward in this transaction).
+func TryLease(ctx context.Context, tx *Tx, holder string, nowUS, intervalUS int64) (bool, error) {
+	if tx.Dialect == Postgres {
+		var ok bool
+		if err := tx.Get(ctx, &ok, "SELECT pg_try_advisory_xact_lock(?)", schedulerLockKey); err != nil {
+			return false, fmt.Errorf("scheduler lock: %w", err)
+		}
+		if !ok {
+			return false, nil
+		}
+	}
+	n, err := tx.Exec(ctx, "UPDATE scheduler_lease SET holder = ?, last_run_us = ? WHERE id = 1 AND last_run_us <= ?",
+		holder, nowUS, nowUS-intervalUS)
+	if err != nil {
+		return false, fmt.Errorf("scheduler lease: %w", err)
+	}
+	return n == 1, nil
+}
+
+// HostLoad is a host's current work as the scheduler counts it: the weight
+// of its OPEN and ASSIGNED tasks that are not waiting, and their number.
+func HostLoad(ctx context.Context, tx *Tx, hostID int64) (load float64, jobs int64, err error) {
+	var r struct {
+		Load *float64 `db:"load"`
+		Jobs int64    `db:"jobs"`
+	}
+	err = tx.Get(ctx, &r, `SELECT SUM(CASE WHEN waiting = TRUE THEN 0 ELSE weight END) AS load, COUNT(*) AS jobs
+		FROM task WHERE host_id = ? AND state IN (1, 4)`, hostID)
+	if err != nil {
+		return 0, 0, fmt.Errorf("load of host %d: %w", hostID, err)
+	}
+	if r.Load != nil {
+		load = *r.Load
+	}
+	return load, r.Jobs, nil
+}
+
+// PickQuery describes the host a FREE task is sought for.
+type PickQuery struct {
+	HostID        int64
+	Arches        []string // the host's arches; noarch is always added
+	MaxWeight     float64  // tasks must weigh less than this
+	SoftRefusedAt int64    // soft refusals older than this are forgotten
+}
+
+// PickFreeTask returns the most urgent FREE task the host may take (lowest
+// priority number, then oldest), or 0. The task row is locked on PostgreSQL
+// (rows another transaction is taking are skipped).
+func PickFreeTask(ctx context.Context, tx *Tx, q PickQuery) (id int64, weight float64, err error) {
+	arches := append([]string{"noarch"}, q.Arches...)
+	args := []any{}
+	for _, a := range arches {
+		args = append(args, a)
+	}
+	args = append(args, q.HostID, q.MaxWeight, q.HostID, q.SoftRefusedAt)
+	// Written to walk the FREE tasks in priority order (task_free) and probe
+	// each, so the first match ends the scan however many tasks wait.
+	sql := `SELECT t.id, t.weight FROM task t
+		WHERE t.state = 0
+		AND t.arch IN (` + placeholders(len(arches)) + `)
+		AND EXISTS (SELECT 1 FROM host_channels hc JOIN channels c ON c.id = hc.channel_id
+			WHERE hc.channel_id = t.channel_id AND hc.host_id = ? AND hc.active = TRUE AND c.enabled = TRUE)
+		AND t.weight < ?
+		AND NOT EXISTS (SELECT 1 FROM scheduler_task_refusals r WHERE r.task_id = t.id AND r.host_id = ?
+			AND (r.soft = FALSE OR r.time_us > ?))
+		ORDER BY t.priority, t.create_us, t.id LIMIT 1`
+	if tx.Dialect == Postgres {
+		sql += " FOR UPDATE OF t SKIP LOCKED"
+	}
+	var rows []struct {
+		ID     int64   `db:"id"`
+		Weight float64 `db:"weight"`
+	}
+	if err := tx.Select(ctx, &rows, sql, args...); err != nil {
+		return 0, 0, fmt.Errorf("pick a task for host %d: %w", q.HostID, err)
+	}
+	if len(rows) == 0 {
+		return 0, 0, nil
+	}
+	return rows[0].ID, rows[0].Weight, nil
+}
+
+// Refusal is a row of scheduler_task_refusals.
+type Refusal struct {
+	TaskID int64  `db:"task_id" xmlrpc:"task_id"`
+	HostID int64  `db:"host_id" xmlrpc:"host_id"`
+	ByHost bool   `db:"by_host" xmlrpc:"by_host"`
+	Soft   bool   `db:"soft" xmlrpc:"soft"`
+	Msg    string `db:"msg" xmlrpc:"msg"`
+	TimeUS int64  `db:"time_us" xmlrpc:"-"`
+}
+
+// SetRefusal records (or refreshes) a host's refusal of a task.
+func SetRefusal(ctx context.Context, tx *Tx, r Refusal) error {
+	if _, err := tx.Exec(ctx, "DELETE FROM scheduler_task_refusals WHERE task_id = ? AND host_id = ?", r.TaskID, r.HostID); err != nil {
+		return fmt.Errorf("replace refusal: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO scheduler_task_refusals (task_id, host_id, by_host, soft, msg, time_us)
+		VALUES (?, ?, ?, ?, ?, ?)`, r.TaskID, r.HostID, r.ByHost, r.Soft, r.Msg, r.TimeUS); err != nil {
+		return fmt.Errorf("record refusal: %w", err)
+	}
+	return nil
+}
+
+// TaskRefusals lists the refusals of a task (or of all tasks when taskID is 0).
+func TaskRefusals(ctx context.Context, tx *Tx, taskID int64) ([]Refusal, error) {
+	q := "SELECT task_id, host_id, by_host, soft, msg, time_us FROM scheduler_task_refusals"
+	var args []any
+	if taskID != 0 {
+		q += " WHERE task_id = ?"
+		args = append(args, taskID)
+	}
+	var out []Refusal
+	if err := tx.Select(ctx, &out, q+" ORDER BY id", args...); err != nil {
+		return nil, fmt.Errorf("read refusals: %w", err)
+	}
+	return out, nil
+}
+
+// MarkSilentHostsNotReady clears ready on hosts with no heartbeat since before.
+func MarkSilentHostsNotReady(ctx context.Context, tx *Tx, beforeUS int64) (int64, error) {
+	n, err := tx.Exec(ctx, "UPDATE host SET ready = FALSE WHERE ready = TRUE AND (update_us IS NULL OR update_us < ?)", beforeUS)
+	if err != nil {
+		return 0, fmt.Errorf("mark silent hosts: %w", err)
+	}
+	return n, nil
+}
+
+// StaleTask is a task the scheduler must take back from its host.
+type StaleTask struct {
+	ID         int64   `db:"id"`
+	State      int     `db:"state"`
+	HostID     int64   `db:"host_id"`
+	HostName   string  `db:"host_name"`
+	HostUpdate *int64  `db:"update_us"`
+	AssignUS   *int64  `db:"assign_us"`
+	HostLosses int     `db:"host_losses"`
+	Parent     *int64  `db:"parent"`
+	Label      *string `db:"label"`
+}
+
+const staleCols = "t.id, t.state, t.host_id, h.name AS host_name, h.update_us, t.assign_us, t.host_losses, t.parent, t.label"
+
+// ExpiredAssignments lists ASSIGNED tasks assigned before beforeUS.
+func ExpiredAssignments(ctx context.Context, tx *Tx, beforeUS int64) ([]StaleTask, error) {
+	var out []StaleTask
+	q := "SELECT " + staleCols + " FROM task t JOIN host h ON h.id = t.host_id WHERE t.state = 4 AND (t.assign_us IS NULL OR t.assign_us < ?) ORDER BY t.id"
+	if err := tx.Select(ctx, &out, q, beforeUS); err != nil {
+		return nil, fmt.Errorf("read expired assignments: %w", err)
+	}
+	return out, nil
+}
+
+// OrphanedTasks lists OPEN tasks whose host has been silent since before
+// beforeUS (no heartbeat, or none since the task started).
+func OrphanedTasks(ctx context.Context, tx *Tx, beforeUS int64) ([]StaleTask, error) {
+	var out []StaleTask
+	q := "SELECT " + staleCols + ` FROM task t JOIN host h ON h.id = t.host_id WHERE t.state = 1
+		AND COALESCE(h.update_us, 0) < ? AND COALESCE(t.start_us, 0) < ? ORDER BY t.id`
+	if err := tx.Select(ctx, &out, q, beforeUS, beforeUS); err != nil {
+		return nil, fmt.Errorf("read orphaned tasks: %w", err)
+	}
+	return out, nil
+}
+
+// ReadyHostIDs lists enabled, ready hosts, least loaded first.
+func ReadyHostIDs(ctx context.Context, tx *Tx) ([]int64, error) {
+	var out []int64
+	q := `SELECT h.id FROM host h JOIN host_config hc ON hc.host_id = h.id AND hc.active = TRUE
+		WHERE h.ready = TRUE AND hc.enabled = TRUE ORDER BY h.task_load, h.id`
+	if err := tx.Select(ctx, &out, q); err != nil {
+		return nil, fmt.Errorf("read ready hosts: %w", err)
+	}
+	return out, nil
+}
+
+// Descendants lists every task below id, parents before children.
+func Descendants(ctx context.Context, tx *Tx, id int64) ([]Task, error) {
+	var out []Task
+	queue := []int64{id}
+	seen := map[int64]bool{id: true}
+	for len(queue) > 0 {
+		args := make([]any, len(queue))
+		for i, q := range queue {
+			args[i] = q
+		}
+		var kids []Task
+		q := "SELECT " + taskCols + " FROM task t WHERE t.parent IN (" + placeholders(len(queue)) + ") ORDER BY t.id"
+		if err := tx.Select(ctx, &kids, q, args...); err != nil {
+			return nil, fmt.Errorf("read descendants of %d: %w", id, err)
+		}
+		queue = queue[:0]
+		for _, k := range kids {
+			if seen[k.ID] {
+				return nil, fmt.Errorf("task loop at task %d", k.ID)
+			}
+			seen[k.ID] = true
+			out = append(out, k)
+			queue = append(queue, k.ID)
+		}
+	}
+	return out, nil
+}
+
+// CancelTasks sets the unfinished tasks among ids CANCELED and returns how
+// many changed.
+func CancelTasks(ctx context.Context, tx *Tx, ids []int64, nowUS int64) (int64, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	args := []any{nowUS}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	n, err := tx.Exec(ctx, "UPDATE task SET state = 3, completion_us = ? WHERE state IN (0, 1, 4) AND id IN ("+
+		placeholders(len(ids))+")", args...)
+	if err != nil {
+		return 0, fmt.Errorf("cancel tasks %s: %w", strings.Trim(fmt.Sprint(ids), "[]"), err)
+	}
+	return n, nil
+}
