@@ -13,7 +13,6 @@ import (
 // hub methods are merged, move each line into testdata/golden/commands.txt
 // and re-record.
 var pending = []struct{ line, method string }{
-	{"taginfo f40", "getRepo"},
 }
 
 // notWritten lists commands of issue 8 that kojicli does not have yet.

@@ -48,3 +48,11 @@ CREATE TABLE tag_changes (
 	created_us BIGINT NOT NULL
 );
 CREATE INDEX tag_changes_by_id ON tag_changes (id);
+
+-- Named leases: several hubs on one database let one of them do a kind of
+-- background work (repo regeneration) at a time.
+CREATE TABLE leases (
+	name TEXT PRIMARY KEY,
+	holder TEXT NOT NULL,
+	expires_us BIGINT NOT NULL
+);

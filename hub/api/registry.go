@@ -86,6 +86,7 @@ func NewRegistry() *Registry {
 		buildMethods(),
 		rpmMethods(),
 		uploadMethods(),
+		repoMethods(),
 		hostMethods(),
 		taskMethods(),
 		hostAPIMethods(),

@@ -176,3 +176,14 @@ func ReachableLinks(ctx context.Context, tx *Tx, tagID int64, event *int64, reve
 	}
 	return out, nil
 }
+
+// ExtraWithKey lists the current tag_extra rows with this key, of live tags.
+func ExtraWithKey(ctx context.Context, tx *Tx, key string) ([]ExtraRow, error) {
+	var out []ExtraRow
+	err := tx.Select(ctx, &out, `SELECT e.tag_id, e.key, e.value FROM tag_extra e
+		JOIN tag_config tc ON tc.tag_id = e.tag_id AND tc.active = TRUE WHERE e.active = TRUE AND e.key = ?`, key)
+	if err != nil {
+		return nil, fmt.Errorf("read tag extra %s: %w", key, err)
+	}
+	return out, nil
+}

@@ -27,6 +27,8 @@ type config struct {
 	SessionTimeout time.Duration
 	CheckClientIP  bool
 	LogLevel       string
+	TopURL         string
+	RepoRetention  time.Duration
 	ReadyTimeout   time.Duration
 	AssignTimeout  time.Duration
 	HostTimeout    time.Duration
@@ -56,6 +58,8 @@ func newFlagSet(c *config) (*flag.FlagSet, *string) {
 	fs.DurationVar(&c.SessionTimeout, "session-timeout", 24*time.Hour, "session lifetime before renewal (Koji's SessionRenewalTimeout)")
 	fs.BoolVar(&c.CheckClientIP, "check-client-ip", true, "tie sessions to the client address that logged in")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
+	fs.StringVar(&c.TopURL, "topurl", "", "the URL of /kojifiles/ as clients see it, for dnf .repo files (default http://<listen>/kojifiles)")
+	fs.DurationVar(&c.RepoRetention, "repo-retention", 24*time.Hour, "how long an expired repo is kept before it is deleted")
 	fs.DurationVar(&c.ReadyTimeout, "ready-timeout", 180*time.Second, "a host with no heartbeat this long is marked not ready (Koji's ReadyTimeout)")
 	fs.DurationVar(&c.AssignTimeout, "assign-timeout", 300*time.Second, "an ASSIGNED task its host has not opened this long goes back to FREE (Koji's AssignTimeout)")
 	fs.DurationVar(&c.HostTimeout, "host-timeout", 900*time.Second, "OPEN tasks of a host silent this long go back to FREE (Koji's HostTimeout)")

@@ -80,6 +80,21 @@ func run(ctx context.Context, cfg config, log *logrus.Logger) error {
 	dispatcher := api.NewDispatcher(db, apiCfg, log)
 	// Passes also run without builders polling, so silent hosts are noticed.
 	go dispatcher.Sched.Run(ctx, db, dispatcher.Now)
+	repoCfg := api.DefaultRepoConfig()
+	repoCfg.TopURL = cfg.TopURL
+	if repoCfg.TopURL == "" {
+		scheme := "http"
+		if cfg.TLSCert != "" {
+			scheme = "https"
+		}
+		repoCfg.TopURL = scheme + "://" + cfg.Listen + "/kojifiles"
+	}
+	repoCfg.Retention = cfg.RepoRetention
+	if host, err := os.Hostname(); err == nil {
+		repoCfg.Holder = fmt.Sprintf("%s:%d", host, os.Getpid())
+	}
+	// Repos follow tag changes with no separate daemon.
+	go api.NewRepoManager(dispatcher, repoCfg).Run(ctx)
 	srv := &server.Server{
 		Dispatcher: dispatcher,
 		TopDir:     topdir,
