@@ -10,6 +10,7 @@ build:
 	@mkdir -p bin
 	$(GO) build -o bin/kojihub ./hub/cmd/kojihub
 	$(GO) build -o bin/kojicli ./kojicli/cmd/kojicli
+	$(GO) build -o bin/builderd ./builderd/cmd/builderd
 
 # Start the hub on the embedded SQLite store in $(DATA), with kojiadmin's
 # password set to $(ADMIN_PASSWORD) on first start.
@@ -25,7 +26,7 @@ test: deps
 # Debian packages the tests need, installed when missing (the suite runs as
 # root in CI); and the local PostgreSQL cluster, started when it is installed
 # but stopped. Tests fail with instructions when PostgreSQL is unreachable.
-DEB_NEEDS := python3:python3 rpmbuild:rpm createrepo_c:createrepo-c dnf:dnf pgrep:procps git:git
+DEB_NEEDS := python3:python3 rpmbuild:rpm createrepo_c:createrepo-c dnf:dnf pgrep:procps git:git cpio:cpio
 deps:
 	@missing=""; for pair in $(DEB_NEEDS); do \
 		cmd=$${pair%%:*}; pkg=$${pair#*:}; \

@@ -149,6 +149,12 @@ func (s *Session) UploadReader(ctx context.Context, r io.Reader, size int64, dir
 	return nil
 }
 
+// UploadAt writes data at offset of work/<dir>/<name> with one raw upload
+// (the file is cut at offset first). Builders append logs with it.
+func (s *Session) UploadAt(ctx context.Context, dir, name string, offset int64, data []byte) error {
+	return s.uploadChunk(ctx, data, offset, dir, name)
+}
+
 func (s *Session) uploadChunk(ctx context.Context, chunk []byte, offset int64, dir, name string) error {
 	// Parameters in the order the Python client writes them.
 	q := "filename=" + url.QueryEscape(name) + "&filepath=" + url.QueryEscape(dir) +

@@ -1,0 +1,74 @@
+// Command builderd is the build host daemon: it logs in to the hub as a
+// host, takes tasks and builds RPMs with rpmbuild.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/gokoji/gokoji/builderd"
+	"github.com/gokoji/gokoji/builderd/buildroot"
+	"github.com/gokoji/gokoji/hub/kojiclient"
+)
+
+func main() {
+	cfg, err := loadConfig(os.Args[1:], os.Getenv)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "builderd:", err)
+		os.Exit(2)
+	}
+	log := logrus.New()
+	if lvl, err := logrus.ParseLevel(cfg.LogLevel); err == nil {
+		log.SetLevel(lvl)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, cfg, log); err != nil {
+		log.WithError(err).Error("builderd stopped")
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, cfg config, log *logrus.Logger) error {
+	p := kojiclient.DefaultProfile("builderd")
+	p.Server, p.TopURL, p.Cert, p.ServerCA = cfg.Server, cfg.TopURL, cfg.Cert, cfg.ServerCA
+	s, err := kojiclient.New(p)
+	if err != nil {
+		return err
+	}
+	// The session must outlive ctx: shutdown still reports to the hub.
+	bg := context.Background()
+	if cfg.User != "" {
+		err = s.Login(bg, cfg.User, cfg.Password)
+	} else {
+		err = s.SSLLogin(bg, "")
+	}
+	if err != nil {
+		return fmt.Errorf("login: %w", err)
+	}
+	defer s.Logout(bg)
+	if _, err := s.CallKw(bg, "exclusiveSession", nil, map[string]any{"force": cfg.ForceLock}); err != nil {
+		return fmt.Errorf("exclusiveSession (another builderd for this host running? use --force-lock): %w", err)
+	}
+	if res, err := s.Call(bg, "echo", "OK"); err != nil || fmt.Sprint(res) != "[OK]" {
+		return fmt.Errorf("the hub does not answer echo(\"OK\") as a Koji hub should: %v %v", res, err)
+	}
+	if err := os.MkdirAll(cfg.WorkDir, 0o755); err != nil {
+		return err
+	}
+	var backend buildroot.Backend = &buildroot.RPMBuild{}
+	d := &builderd.Daemon{
+		Hub: builderd.NewSessionHub(s),
+		Config: builderd.Config{WorkDir: cfg.WorkDir, TopURL: cfg.TopURL, SleepTime: cfg.SleepTime,
+			MaxJobs: cfg.MaxJobs, TaskTimeout: cfg.TaskTimeout, LogInterval: cfg.LogInterval},
+		Log:      log,
+		Handlers: builderd.Handlers(backend),
+	}
+	log.Infof("builderd for %s: %s, backend %s, up to %d tasks", cfg.User, cfg.Server, backend.Name(), cfg.MaxJobs)
+	return d.Run(ctx, cfg.Drain)
+}
