@@ -89,6 +89,8 @@ func NewRegistry() *Registry {
 		hostMethods(),
 		taskMethods(),
 		hostAPIMethods(),
+		buildTaskMethods(),
+		buildrootMethods(),
 	} {
 		for i := range group {
 			r.add(&group[i])
