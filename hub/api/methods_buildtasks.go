@@ -447,6 +447,13 @@ func hostCompleteBuild(ctx context.Context, c *Call) (any, error) {
 	if b == nil {
 		return nil, hub.GenericError("No such build: %d", buildID)
 	}
+	// The build must be this task's, still BUILDING.
+	if b.State != hub.BuildBuilding {
+		return nil, hub.GenericError("Unable to complete build: state is %s", hub.BuildStateName(b.State))
+	}
+	if b.TaskID == nil || *b.TaskID != taskID {
+		return nil, hub.GenericError("Unable to complete build: task_id mismatch (build: %s, rpm: %d)", pyRepr(optInt(b.TaskID)), taskID)
+	}
 	tf, err := newTaskFiles(ctx, c, taskID)
 	if err != nil {
 		return nil, err
@@ -494,9 +501,6 @@ func hostCompleteBuild(ctx context.Context, c *Call) (any, error) {
 		if f.want != f.got {
 			return nil, hub.GenericError("Unable to complete build: %s mismatch (build: %s, rpm: %s)", f.key, pyRepr(f.want), pyRepr(f.got))
 		}
-	}
-	if b.State != hub.BuildBuilding {
-		return nil, hub.GenericError("Unable to complete build: state is %s", hub.BuildStateName(b.State))
 	}
 	now := c.d.Now().UnixMicro()
 	if ok, err := store.SetBuildState(ctx, c.Tx, b.ID, hub.BuildBuilding, hub.BuildComplete, &now); err != nil {
