@@ -165,7 +165,7 @@ func (w *buildWorld) start(t *testing.T) *run {
 		"epoch": nil, "task_id": r.parent, "source": r.src}).(int64)
 	r.sub = callKw(t, w.host, "host.subtask", nil, map[string]any{"method": "buildArch",
 		"arglist": []any{r.src, w.buildTag, w.arch, true, map[string]any{"repo_id": w.repoID}},
-		"parent": r.parent, "label": w.arch, "arch": w.arch}).(int64)
+		"parent":  r.parent, "label": w.arch, "arch": w.arch}).(int64)
 	call(t, w.host, "host.taskSetWait", r.parent, []any{r.sub})
 	if got := call(t, w.host, "host.taskWait", r.parent); !reflect.DeepEqual(got, []any{[]any{}, []any{r.sub}}) {
 		t.Fatalf("taskWait = %v", got)
