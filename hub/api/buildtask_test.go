@@ -626,7 +626,16 @@ func TestBuildRequests(t *testing.T) {
 		// not a real build of an upload, nor a high priority.
 		alice := loginNew(t, w, "alice")
 		asrc := w.cliUpload(t, alice, "gk-arch-1.0-1.src.rpm")
-		w.bad(t, alice, hub.CodeActionNotAllowed, "policy violation (build_from_srpm): Only admin can do this via default policy", "build", asrc, "f40-candidate")
+		// Koji's hub takes alice's build of her upload; the build_from_srpm
+		// policy stops it when it starts (host.initBuild).
+		refused := call(t, alice, "build", asrc, "f40-candidate").(int64)
+		if got := call(t, w.host, "host.getTask").(map[string]any); got["id"] != refused {
+			t.Fatalf("host.getTask = %v, want %d", got["id"], refused)
+		}
+		call(t, w.host, "host.openTask", refused)
+		w.bad(t, w.host, hub.CodeActionNotAllowed, "policy violation (build_from_srpm): Only admin can do this via default policy",
+			"host.initBuild", map[string]any{"name": "gk-arch", "version": "1.0", "release": "1", "epoch": nil, "task_id": refused})
+		call(t, alice, "cancelTask", refused)
 		w.bad(t, alice, hub.CodeActionNotAllowed, "only admins may create high-priority tasks", "build", xmlrpc.WithKwargs([]any{scm, "f40-candidate"}, map[string]any{"priority": int64(-1)})...)
 		w.bad(t, alice, hub.CodeActionNotAllowed, "policy violation (build_from_repo_id)", "build", scm, "f40-candidate", map[string]any{"repo_id": w.repoID})
 		w.bad(t, w.h.Client(), hub.CodeActionNotAllowed, "must be logged in", "build", scm, "f40-candidate")

@@ -32,7 +32,8 @@ func buildTaskMethods() []Method {
 			Handler: chainBuildTask},
 		{Name: "host.initBuild", Params: []Param{P("data")}, Access: h, Writes: true,
 			Doc: "Create a BUILDING build for one of the host's OPEN tasks ({name, version, release, epoch, task_id, source?, extra?}), " +
-				"owned by the task's owner; a FAILED or CANCELED build of the NVR is reused. Returns the build id.",
+				"owned by the task's owner; a FAILED or CANCELED build of the NVR is reused. A non-scratch build task from an uploaded SRPM " +
+				"must pass the build_from_srpm policy (admins only by default). Returns the build id.",
 			Handler: hostInitBuild},
 		{Name: "host.completeBuild", Params: []Param{P("task_id"), P("build_id"), P("srpm"), P("rpms"), Opt("brmap", nil), Opt("logs", nil)},
 			Access: h, Writes: true,
@@ -114,9 +115,8 @@ func checkDestTag(tag *store.Tag, opts map[string]any) error {
 }
 
 // checkBuildSource checks one build source: an SCM URL, or an uploaded SRPM
-// that exists under work/ (and, for a non-scratch build, the
-// build_from_srpm policy: admins only by default).
-func checkBuildSource(ctx context.Context, c *Call, src string, opts map[string]any) error {
+// that exists under work/.
+func checkBuildSource(c *Call, src string) error {
 	if isSCMURL(src) {
 		return nil
 	}
@@ -128,12 +128,34 @@ func checkBuildSource(ctx context.Context, c *Call, src string, opts map[string]
 	if st, err := os.Lstat(fn); err != nil || !st.Mode().IsRegular() {
 		return hub.GenericError("No such file: %s", path.Join("work", src))
 	}
-	if !truthy(opts["scratch"]) {
-		if err := assertPolicy(ctx, c, "build_from_srpm", map[string]any{"source": src}); err != nil {
-			return err
-		}
-	}
+	// The build_from_srpm policy is checked when the build starts
+	// (host.initBuild), not here: Koji's hub accepts the task and its
+	// builder refuses it, and clients see exactly that.
 	return nil
+}
+
+// checkSRPMPolicy is the build_from_srpm rule for a build task's build:
+// a non-scratch build from an uploaded SRPM needs the policy's consent
+// for the task's owner (by default, admins only). Koji's builder asks with
+// host.assertPolicy; the hub checks again in host.initBuild, so a builder
+// that skips the question cannot get around the rule.
+func checkSRPMPolicy(ctx context.Context, c *Call, t *store.Task) error {
+	if t.Method != "build" || t.Request == nil {
+		return nil
+	}
+	params, err := decodeRequest(*t.Request)
+	if err != nil || len(params) == 0 {
+		return err
+	}
+	src, _ := params[0].(string)
+	var opts map[string]any
+	if len(params) > 2 {
+		opts, _ = params[2].(map[string]any)
+	}
+	if src == "" || isSCMURL(src) || truthy(opts["scratch"]) {
+		return nil
+	}
+	return assertPolicy(ctx, c, "build_from_srpm", map[string]any{"user_id": t.Owner, "source": src, "task_id": t.ID})
 }
 
 // assertPolicy fails with ActionNotAllowed when a built-in policy denies.
@@ -197,7 +219,7 @@ func buildTask(ctx context.Context, c *Call) (any, error) {
 	if err := buildTarget(ctx, c, c.Args.Value("target"), opts); err != nil {
 		return nil, err
 	}
-	if err := checkBuildSource(ctx, c, src, opts); err != nil {
+	if err := checkBuildSource(c, src); err != nil {
 		return nil, err
 	}
 	return startBuildTask(ctx, c, "build", src, opts)
@@ -259,6 +281,12 @@ func hostInitBuild(ctx context.Context, c *Call) (any, error) {
 	}
 	t, err := ownedOpenTask(ctx, c, taskID)
 	if err != nil {
+		return nil, err
+	}
+	if t, err = store.GetTask(ctx, c.Tx, taskID, true); err != nil {
+		return nil, err
+	}
+	if err := checkSRPMPolicy(ctx, c, t); err != nil {
 		return nil, err
 	}
 	if truthy(data["draft"]) {

@@ -90,7 +90,9 @@ func TestReplayTranscripts(t *testing.T) {
 		"listBuilds", "listRPMs", "listBuildRPMs", "getRPMHeaders", "getChangelogEntries",
 		// hosts and channels
 		"addHost", "getHost", "listHosts", "editHost", "disableHost", "addHostToChannel",
-		"removeHostFromChannel", "listChannels", "getChannel"}
+		"removeHostFromChannel", "listChannels", "getChannel",
+		// build tasks and buildroots
+		"build", "listBuildroots", "listArchives"}
 	hubtest.ForEachBackend(t, func(t *testing.T, db *store.DB) {
 		compared := map[string]int{}
 		for _, scenario := range []string{"admin-setup", "import-and-tag", "tasks-and-errors"} {
