@@ -356,6 +356,33 @@ func TestBuildSimulator(t *testing.T) {
 		if got := callKw(t, w.admin, "listRPMs", nil, map[string]any{"hostID": w.hostID}).([]any); len(got) != 2 {
 			t.Errorf("listRPMs(hostID) = %v", got)
 		}
+		// The calls of the koji CLI's hostinfo, list-buildroot, taskinfo -v,
+		// cancel and resubmit, in the shapes it sends them.
+		for s, want := range []int{0, 0, 0} {
+			if got := callKw(t, w.admin, "listBuildroots", nil, map[string]any{"hostID": w.hostID, "state": int64(s)}).([]any); len(got) != want {
+				t.Errorf("hostinfo's listBuildroots(state=%d) = %v", s, got)
+			}
+		}
+		if got := callKw(t, w.admin, "listArchives", nil, map[string]any{"componentBuildrootID": r.broot}); !reflect.DeepEqual(got, []any{}) {
+			t.Errorf("list-buildroot's listArchives = %v", got)
+		}
+		if got := callKw(t, w.admin, "listRPMs", nil, map[string]any{"buildrootID": r.broot}).([]any); len(got) != 2 {
+			t.Errorf("list-buildroot --built's listRPMs = %v", got)
+		}
+		if got := callKw(t, w.admin, "listTaskOutput", []any{r.sub}, map[string]any{"all_volumes": true}).(map[string]any); !reflect.DeepEqual(got["build.log"], []any{"DEFAULT"}) {
+			t.Errorf("taskinfo's listTaskOutput = %v", got)
+		}
+		if got := callKw(t, w.admin, "listBuilds", nil, map[string]any{"taskID": r.parent}).([]any); len(got) != 1 {
+			t.Errorf("taskinfo's listBuilds(taskID) = %v", got)
+		}
+		src2 := w.cliUpload(t, w.admin, "gk-arch-1.0-1.src.rpm")
+		again := callKw(t, w.admin, "build", []any{src2, "f40-candidate", map[string]any{"scratch": true}}, map[string]any{"priority": nil}).(int64)
+		call(t, w.admin, "cancelTask", again)
+		re := call(t, w.admin, "resubmitTask", again).(int64)
+		if a, b := call(t, w.admin, "getTaskRequest", again), call(t, w.admin, "getTaskRequest", re); !reflect.DeepEqual(a, b) || taskState(t, w.admin, re) != hub.TaskFree {
+			t.Errorf("resubmitted request %v, original %v", b, a)
+		}
+		call(t, w.admin, "cancelTask", re)
 		// Completing twice, or anything after the task closed, changes nothing.
 		w.bad(t, w.host, hub.CodeActionNotAllowed, "does not own task", "host.completeBuild", r.completeArgs()...)
 		w.bad(t, w.host, hub.CodeActionNotAllowed, "does not own task", "host.subtask", "buildArch", []any{}, r.parent)
