@@ -70,7 +70,9 @@ func (rc *resultCache) put(key string, value any, weight int) {
 // snapshotKey names the data a read sees, or "" when answers must not be
 // cached (see resultCache).
 func (c *Call) snapshotKey(ctx context.Context, event *int64) (string, error) {
-	if c.Tx.Dialect != store.SQLite || c.d.cache == nil {
+	// Only read transactions: a write transaction sees its own uncommitted
+	// event, whose id SQLite hands out again if the transaction rolls back.
+	if c.Tx.Dialect != store.SQLite || c.d.cache == nil || c.Tx.Writable() {
 		return "", nil
 	}
 	if event != nil {

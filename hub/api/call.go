@@ -149,6 +149,11 @@ func (c *Call) InvalidatePerms() { c.perms = nil }
 func (c *Call) checkAccess(ctx context.Context, a Access) error {
 	switch {
 	case a.Perm != "":
+		if a.OrPerm != "" {
+			if ok, err := c.HasPerm(ctx, a.OrPerm); err != nil || ok {
+				return err
+			}
+		}
 		return c.AssertPerm(ctx, a.Perm)
 	case a.Host:
 		return c.assertHost(ctx)

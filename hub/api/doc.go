@@ -29,6 +29,8 @@ func (a Access) describe() string {
 	switch {
 	case a.Host:
 		return "build host"
+	case a.Perm != "" && a.OrPerm != "":
+		return "`" + a.Perm + "` or `" + a.OrPerm + "` permission"
 	case a.Perm != "":
 		return "`" + a.Perm + "` permission"
 	case a.Login:

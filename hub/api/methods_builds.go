@@ -39,7 +39,7 @@ func buildMethods() []Method {
 			Doc:     "Drop a build's rpms and files and set it CANCELED, so its NVR can be built again.",
 			Handler: resetBuild},
 		{Name: "cancelBuild", Params: []Param{P("buildID"), Opt("strict", false)}, Access: loggedIn, Writes: true,
-			Doc:     "Cancel a BUILDING build (its owner or an admin); true when it was canceled.",
+			Doc:     "Cancel a BUILDING build (its owner or an admin) and its task tree; true when it was canceled.",
 			Handler: cancelBuild},
 		{Name: "setBuildOwner", Params: []Param{P("build"), P("user")}, Access: admin, Writes: true,
 			Doc: "Change a build's owner.", Handler: setBuildOwner},
@@ -410,6 +410,7 @@ type buildData struct {
 	owner                  int64
 	taskID                 *int64
 	startUS, completionUS  *int64
+	source, extra          *string // extra as JSON
 }
 
 // newBuild creates a build (and its package), or recycles a FAILED or
@@ -436,7 +437,8 @@ func newBuild(ctx context.Context, c *Call, d buildData) (int64, error) {
 		return 0, err
 	}
 	return store.CreateBuild(ctx, c.Tx, store.NewBuild{PackageID: pkg.ID, Version: d.version, Release: d.release,
-		Epoch: d.epoch, State: d.state, TaskID: d.taskID, Owner: d.owner, StartUS: d.startUS, CompletionUS: d.completionUS})
+		Epoch: d.epoch, State: d.state, TaskID: d.taskID, Owner: d.owner, StartUS: d.startUS, CompletionUS: d.completionUS,
+		Source: d.source, Extra: d.extra})
 }
 
 // checkNVRPart refuses what cannot appear in an N-V-R or a path under packages/.
@@ -450,11 +452,20 @@ func checkNVRPart(what, s string) error {
 func recycleBuild(ctx context.Context, c *Call, old *hub.Build, d buildData) (int64, error) {
 	switch old.State {
 	case hub.BuildBuilding:
+		// The task that started the build restarted and inits it again.
+		if d.state == hub.BuildBuilding && d.taskID != nil && old.TaskID != nil && *d.taskID == *old.TaskID {
+			return old.ID, nil
+		}
 		return 0, hub.GenericError("Build already in progress (task %v)", optInt(old.TaskID))
 	case hub.BuildFailed, hub.BuildCanceled:
 	default:
 		return 0, hub.GenericError("Build already exists (id=%d, state=%s): %s", old.ID, hub.BuildStateName(old.State),
 			pyRepr(map[string]any{"name": d.name, "version": d.version, "release": d.release, "epoch": optInt(d.epoch)}))
+	}
+	if tagged, err := store.BuildHasTagHistory(ctx, c.Tx, old.ID); err != nil {
+		return 0, err
+	} else if tagged {
+		return 0, hub.GenericError("Build already exists. Unable to recycle, has tag history")
 	}
 	n, err := store.CountRPMs(ctx, c.Tx, store.RPMFilter{BuildID: &old.ID}, store.NoPage)
 	if err != nil {
@@ -465,7 +476,7 @@ func recycleBuild(ctx context.Context, c *Call, old *hub.Build, d buildData) (in
 	}
 	return old.ID, store.SetBuildFields(ctx, c.Tx, old.ID, map[string]any{"state": d.state, "task_id": d.taskID,
 		"owner": d.owner, "start_us": d.startUS, "completion_us": d.completionUS, "epoch": d.epoch,
-		"source": nil, "extra": nil, "volume_id": 0})
+		"source": d.source, "extra": d.extra, "volume_id": 0})
 }
 
 func deleteBuild(ctx context.Context, c *Call) (any, error) {
@@ -525,8 +536,21 @@ func cancelBuild(ctx context.Context, c *Call) (any, error) {
 		}
 	}
 	now := c.d.Now().UnixMicro()
-	// The build's task is left alone until tasks live on this hub.
-	return store.SetBuildState(ctx, c.Tx, b.ID, hub.BuildBuilding, hub.BuildCanceled, &now)
+	ok, err := store.SetBuildState(ctx, c.Tx, b.ID, hub.BuildBuilding, hub.BuildCanceled, &now)
+	if err != nil || !ok {
+		return false, err
+	}
+	// The build's task tree stops too, as in Koji.
+	if b.TaskID != nil {
+		if t, err := store.GetTask(ctx, c.Tx, *b.TaskID, false); err != nil {
+			return nil, err
+		} else if t != nil {
+			if err := cancelTaskTree(ctx, c, t.ID, false); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return true, nil
 }
 
 func setBuildOwner(ctx context.Context, c *Call) (any, error) {

@@ -22,7 +22,7 @@ func repoMethods() []Method {
 			Doc: "A repo by id.", Handler: repoInfo},
 		{Name: "getActiveRepos", Access: anyone, Doc: "Repos that are INIT or READY.", Handler: getActiveRepos},
 		{Name: "newRepo", Params: []Param{P("tag"), Opt("event", nil), Opt("src", false), Opt("debuginfo", false), Opt("separate_src", false)},
-			Access: perm("regen-repo"), Writes: true, Doc: "Start a newRepo task for a tag (the legacy call; see repo.request).",
+			Access: Access{Perm: "regen-repo", OrPerm: "repo"}, Writes: true, Doc: "Start a newRepo task for a tag (the legacy call; see repo.request).",
 			Handler: newRepo},
 		{Name: "repoExpire", Params: []Param{P("repo_id")}, Access: repoPerm, Writes: true,
 			Doc: "Mark a repo EXPIRED.", Handler: setRepoStateTo(store.RepoExpired)},
@@ -329,15 +329,15 @@ func newRepo(ctx context.Context, c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts := map[string]any{}
-	for _, n := range []string{"src", "debuginfo", "separate_src"} {
-		if a.Bool(n) {
-			opts[n] = true
-		}
-	}
-	kw := map[string]any{"opts": opts}
+	// Koji's legacy request form: the tag, then only the options given.
+	kw := map[string]any{}
 	if event != nil {
 		kw["event"] = *event
+	}
+	for _, n := range []string{"src", "separate_src", "debuginfo"} {
+		if a.Bool(n) {
+			kw[n] = true
+		}
 	}
 	return createRepoTask(ctx, c, t.Name, kw, c.UserID())
 }
@@ -346,7 +346,10 @@ func newRepo(ctx context.Context, c *Call) (any, error) {
 // repo priority (15).
 func createRepoTask(ctx context.Context, c *Call, tagName string, kw map[string]any, owner int64) (int64, error) {
 	pri := int64(15)
-	args := []any{tagName, withStarStar(kw)}
+	args := []any{tagName}
+	if len(kw) > 0 {
+		args = append(args, withStarStar(kw))
+	}
 	return createTask(ctx, c, "newRepo", args, taskOpts{Channel: "createrepo", Priority: &pri, Owner: &owner})
 }
 

@@ -202,9 +202,23 @@ func listRPMs(ctx context.Context, c *Call) (any, error) {
 	if err := a.Err(); err != nil {
 		return nil, err
 	}
-	if a.Value("imageID") != nil || a.Value("componentBuildrootID") != nil || a.Value("hostID") != nil {
-		// Images and buildroots do not exist on this hub yet: nothing matches.
+	if a.Value("imageID") != nil {
+		// Images do not exist on this hub: nothing matches.
 		return emptyList(opts)
+	}
+	f.ComponentBuildrootID = a.OptInt("componentBuildrootID")
+	if v := a.Value("hostID"); v != nil {
+		hst, err := lookupHost(ctx, c, v, nil)
+		if err != nil {
+			return nil, err
+		}
+		if hst == nil {
+			return emptyList(opts)
+		}
+		f.HostID = &hst.ID
+	}
+	if err := a.Err(); err != nil {
+		return nil, err
 	}
 	return listRPMRows(ctx, c, f, opts)
 }
@@ -221,9 +235,25 @@ func listRPMRows(ctx context.Context, c *Call, f store.RPMFilter, opts map[strin
 	if err != nil {
 		return nil, err
 	}
+	var updates map[int64]bool
+	if f.ComponentBuildrootID != nil {
+		// Koji adds the buildroot and is_update to a component listing.
+		listing, err := store.BuildrootListing(ctx, c.Tx, *f.ComponentBuildrootID)
+		if err != nil {
+			return nil, err
+		}
+		updates = make(map[int64]bool, len(listing))
+		for _, l := range listing {
+			updates[l.RPMID] = l.IsUpdate
+		}
+	}
 	rows := make([]map[string]any, len(rpms))
 	for i := range rpms {
 		rows[i] = rpmStruct(&rpms[i], true)
+		if updates != nil {
+			rows[i]["component_buildroot_id"] = *f.ComponentBuildrootID
+			rows[i]["is_update"] = updates[rpms[i].ID]
+		}
 	}
 	return q.shape(rows), nil
 }
@@ -592,6 +622,20 @@ func importRPM(ctx context.Context, c *Call) (any, error) {
 	if st, err := os.Lstat(fn); err != nil || !st.Mode().IsRegular() {
 		return nil, hub.GenericError("No such file: %s", filepath.Join("work", dir, base))
 	}
+	h, err := openUploadedRPM(fn, base)
+	if err != nil {
+		return nil, err
+	}
+	b, err := importTarget(ctx, c, h)
+	if err != nil {
+		return nil, err
+	}
+	return importRPMFile(ctx, c, rpmImport{fn: fn, h: h, build: b})
+}
+
+// openUploadedRPM reads and verifies an uploaded rpm whose file name must be
+// base.
+func openUploadedRPM(fn, base string) (*rpmhdr.RPM, error) {
 	h, err := rpmhdr.Open(fn)
 	if err == nil {
 		err = h.VerifyFile(fn)
@@ -599,20 +643,33 @@ func importRPM(ctx context.Context, c *Call) (any, error) {
 	if err != nil {
 		return nil, hub.GenericError("Invalid rpm %s: %v", base, err)
 	}
-	payloadhash, err := h.SigMD5()
-	if err != nil {
-		return nil, hub.GenericError("Invalid rpm %s: %v", base, err)
-	}
 	if want := h.FileName(); base != want {
 		return nil, hub.GenericError("bad filename: %s (expected %s)", base, want)
 	}
-	b, err := importTarget(ctx, c, h)
-	if err != nil {
-		return nil, err
-	}
+	return h, nil
+}
+
+// rpmImport is one verified rpm file to import into a build.
+type rpmImport struct {
+	fn       string // the file in work/
+	h        *rpmhdr.RPM
+	build    *hub.Build
+	brootID  *int64 // the buildroot it was built in
+	linkBack bool   // leave a symlink in the task folder, as Koji does for task output
+}
+
+// importRPMFile records an rpm of a build and stages its file (and unsigned
+// header) into packages/; the file moves when the request commits. Both
+// importRPM and host.completeBuild import through here.
+func importRPMFile(ctx context.Context, c *Call, ri rpmImport) (map[string]any, error) {
+	h, b, fn := ri.h, ri.build, ri.fn
 	switch b.State {
 	case hub.BuildFailed, hub.BuildCanceled, hub.BuildDeleted:
 		return nil, hub.GenericError("Build is %s: %s", hub.BuildStateName(b.State), b.NVR())
+	}
+	payloadhash, err := h.SigMD5()
+	if err != nil {
+		return nil, hub.GenericError("Invalid rpm %s: %v", filepath.Base(fn), err)
 	}
 	if old, err := store.RPMsByNVRA(ctx, c.Tx, h.Name(), h.Version(), h.Release(), h.Arch(), ptr(int64(0))); err != nil {
 		return nil, err
@@ -623,8 +680,8 @@ func importRPM(ctx context.Context, c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := hub.RPM{BuildID: &b.ID, Name: h.Name(), Version: h.Version(), Release: h.Release(), Epoch: h.Epoch(),
-		Arch: h.Arch(), PayloadHash: payloadhash, Size: st.Size(), BuildTime: h.BuildTime()}
+	r := hub.RPM{BuildID: &b.ID, BuildrootID: ri.brootID, Name: h.Name(), Version: h.Version(), Release: h.Release(),
+		Epoch: h.Epoch(), Arch: h.Arch(), PayloadHash: payloadhash, Size: st.Size(), BuildTime: h.BuildTime()}
 	if r.ID, err = store.InsertRPM(ctx, c.Tx, r); err != nil {
 		return nil, err
 	}
@@ -635,6 +692,9 @@ func importRPM(ctx context.Context, c *Call) (any, error) {
 	p, err := c.d.Files.Stage(fn, dst, true)
 	if err != nil {
 		return nil, fmt.Errorf("stage %s: %w", dst, err)
+	}
+	if ri.linkBack {
+		p.LinkBack()
 	}
 	c.Defer(p)
 	sh, _ := rpmhdr.ParseSigHeader(h.SigHeader())
@@ -652,7 +712,7 @@ func importRPM(ctx context.Context, c *Call) (any, error) {
 		delete(out, k)
 	}
 	out["build"] = buildStruct(b, true)
-	out["brootid"] = nil
+	out["brootid"] = optInt(ri.brootID)
 	out["sourcepackage"], out["sourcerpm"] = nil, nil
 	if h.IsSource() {
 		out["sourcepackage"] = 1

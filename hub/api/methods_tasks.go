@@ -760,33 +760,39 @@ func cancelTaskFull(ctx context.Context, c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	return nil, cancelTaskTree(ctx, c, id, c.Args.Bool("strict"))
+}
+
+// cancelTaskTree is Koji's Task.cancelFull: cancel a task's whole tree, from
+// its top-level task (strict: the task must be top-level).
+func cancelTaskTree(ctx context.Context, c *Call, id int64, strict bool) error {
 	t, err := taskOrFail(ctx, c, id, false)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	seen := map[int64]bool{id: true}
 	for t.Parent != nil {
-		if c.Args.Bool("strict") {
-			return nil, hub.GenericError("Task %d is not top-level (parent=%d)", id, *t.Parent)
+		if strict {
+			return hub.GenericError("Task %d is not top-level (parent=%d)", id, *t.Parent)
 		}
 		if seen[*t.Parent] {
-			return nil, hub.GenericError("Task LOOP at task %d", *t.Parent)
+			return hub.GenericError("Task LOOP at task %d", *t.Parent)
 		}
 		seen[*t.Parent] = true
 		if t, err = taskOrFail(ctx, c, *t.Parent, false); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	all, err := store.Descendants(ctx, c.Tx, t.ID)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	ids := []int64{t.ID}
 	for _, d := range all {
 		ids = append(ids, d.ID)
 	}
 	_, err = store.CancelTasks(ctx, c.Tx, ids, c.d.Now().UnixMicro())
-	return nil, err
+	return err
 }
 
 func resubmitTask(ctx context.Context, c *Call) (any, error) {
@@ -885,6 +891,9 @@ func freeTaskRow(ctx context.Context, c *Call, t *store.Task) error {
 	if hub.TaskDone(t.State) {
 		return hub.GenericError("Cannot free task %d, state is %s", t.ID, hub.TaskStateNames[t.State])
 	}
+	if t.State == hub.TaskFree {
+		return hub.GenericError("Task %d is already FREE", t.ID)
+	}
 	_, err := store.SetTaskFields(ctx, c.Tx, t.ID, map[string]any{"state": hub.TaskFree, "host_id": nil, "assign_us": nil})
 	return err
 }
@@ -936,7 +945,8 @@ func listTaskOutput(ctx context.Context, c *Call) (any, error) {
 			}
 			return err
 		}
-		if !d.Type().IsRegular() {
+		// Files moved into packages/ or scratch/ leave a symlink behind.
+		if !d.Type().IsRegular() && d.Type()&fs.ModeSymlink == 0 {
 			return nil
 		}
 		rel, err := filepath.Rel(dir, path)

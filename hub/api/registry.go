@@ -36,6 +36,8 @@ func Ext(name string, def any) Param {
 type Access struct {
 	Login bool   // a logged-in session is needed
 	Perm  string // this permission (or admin) is needed; implies Login
+	// OrPerm, when set, lets holders of this other permission in too.
+	OrPerm string
 	Host  bool   // the caller must be a build host with an exclusive session
 }
 
@@ -90,6 +92,8 @@ func NewRegistry() *Registry {
 		hostMethods(),
 		taskMethods(),
 		hostAPIMethods(),
+		buildTaskMethods(),
+		buildrootMethods(),
 	} {
 		for i := range group {
 			r.add(&group[i])

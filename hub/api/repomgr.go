@@ -337,9 +337,16 @@ func (m *RepoManager) newRepoTask(ctx context.Context, task *store.Task) error {
 		if e, ok := toInt(kw["event"]); ok {
 			ev = e
 		}
+		// The request form of Koji 1.35 ({opts}) or the legacy one (src,
+		// debuginfo, separate_src keywords).
 		override, err := repoOpts(kw["opts"])
 		if err != nil {
 			return err
+		}
+		for _, n := range []string{"src", "debuginfo", "separate_src"} {
+			if truthy(kw[n]) {
+				override[n] = true
+			}
 		}
 		opts, custom, err := tagRepoOpts(ctx, c, t.ID, override)
 		if err != nil {

@@ -19,8 +19,14 @@ import (
 type Placement struct {
 	tmp, dst string
 	src      string // an upload to remove once done ("" for none)
+	linkBack bool   // leave a relative symlink to dst where src was
 	placed   bool
 }
+
+// LinkBack makes Done replace the source (a task's output) with a relative
+// symlink to the file's new place, as Koji's move_and_symlink does, so the
+// task's output still lists and downloads it.
+func (p *Placement) LinkBack() { p.linkBack = true }
 
 // Stage copies src (an upload) to a temporary name beside dst (relative to
 // the topdir). dst must not exist yet. A hard link is used when possible, so
@@ -101,10 +107,16 @@ func (p *Placement) Abort() {
 	}
 }
 
-// Done removes the upload the file came from.
+// Done removes the upload the file came from (or links it to its new place).
 func (p *Placement) Done() {
-	if p.src != "" {
-		os.Remove(p.src)
+	if p.src == "" {
+		return
+	}
+	os.Remove(p.src)
+	if p.linkBack {
+		if rel, err := filepath.Rel(filepath.Dir(p.src), p.dst); err == nil {
+			os.Symlink(rel, p.src)
+		}
 	}
 }
 

@@ -96,8 +96,15 @@ func ReplaySkipping(t *testing.T, h *Hub, scenario string, supported func(method
 				res.Skipped[m]++
 			}
 		}
+		known := ""
 		if ok && skip != nil {
-			if why := skip(ex.Seq); why != "" {
+			why := skip(ex.Seq)
+			switch {
+			case strings.HasPrefix(why, KnownDifference):
+				// Sent, so the state stays as Koji's, but the answer differs
+				// on purpose; the reason is documented where it is declared.
+				known = why
+			case why != "":
 				ok = false
 				res.Skipped[ex.Method+" ("+why+")"]++
 			}
@@ -115,13 +122,22 @@ func ReplaySkipping(t *testing.T, h *Hub, scenario string, supported func(method
 			res.Skipped[ex.Method+" (callnum after a skipped write)"]++
 			continue
 		}
-		replayOne(t, h, dir, ex, sessions, rf)
+		if known != "" {
+			replayOne(t, h, dir, ex, sessions, rf, false)
+			res.Skipped[ex.Method+" ("+known+")"]++
+			continue
+		}
+		replayOne(t, h, dir, ex, sessions, rf, true)
 		for _, m := range methods {
 			res.Compared[m]++
 		}
 	}
 	return res
 }
+
+// KnownDifference starts the reason a skip function gives for an exchange
+// whose answer differs from Koji's on purpose: it is replayed, not compared.
+const KnownDifference = "known difference: "
 
 type mappedSession struct {
 	recordedKey string
@@ -142,7 +158,8 @@ type rebuilt struct {
 	subst map[any]any
 }
 
-func replayOne(t *testing.T, h *Hub, dir string, ex exchange, sessions map[string]mappedSession, rf rebuilt) {
+// replayOne sends one recorded request; with compare it checks the answer.
+func replayOne(t *testing.T, h *Hub, dir string, ex exchange, sessions map[string]mappedSession, rf rebuilt, compare bool) {
 	t.Helper()
 	var body []byte
 	if ex.RequestFile != "" {
@@ -192,6 +209,9 @@ func replayOne(t *testing.T, h *Hub, dir string, ex exchange, sessions map[strin
 	got, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	where := fmt.Sprintf("exchange %s (cmd %s, %s)", ex.Seq, ex.Cmd, ex.Method)
+	if !compare {
+		return // a known difference (never a login, whose session is mapped below)
+	}
 	if resp.StatusCode != ex.Meta.ResponseStatus {
 		t.Errorf("%s: HTTP %d, recorded %d: %s", where, resp.StatusCode, ex.Meta.ResponseStatus, got)
 		return
@@ -352,6 +372,20 @@ func diffValue(method, path string, want, got any, out *[]string) {
 		for i := range w {
 			diffValue(method, fmt.Sprintf("%s[%d]", path, i), w[i], g[i], out)
 		}
+	case string:
+		// Stored task requests and results are XML-RPC documents: compare
+		// what they hold, not their bytes (struct member order differs).
+		if g, ok := got.(string); ok && strings.HasPrefix(w, "<?xml") && strings.HasPrefix(g, "<?xml") {
+			wv, werr := decodeDoc(w)
+			gv, gerr := decodeDoc(g)
+			if werr == nil && gerr == nil {
+				diffValue(method, path+"<xml>", wv, gv, out)
+				return
+			}
+		}
+		if w != got {
+			*out = append(*out, fmt.Sprintf("%s: got %#v, recorded %#v", path, got, want))
+		}
 	default:
 		if fmt.Sprintf("%T", want) != fmt.Sprintf("%T", got) || want != got {
 			*out = append(*out, fmt.Sprintf("%s: got %#v, recorded %#v", path, got, want))
@@ -485,4 +519,20 @@ func uploadBody(t *testing.T, ex exchange, files map[string][]byte) []byte {
 		off = int64(len(b))
 	}
 	return b[off:min(off+ex.Meta.BodyLen, int64(len(b)))]
+}
+
+// decodeDoc reads a stored XML-RPC document: a call's params or a response.
+func decodeDoc(doc string) (any, error) {
+	if strings.Contains(doc[:min(len(doc), 80)], "<methodCall>") {
+		c, err := xmlrpc.DecodeCall(strings.NewReader(doc), xmlrpc.Limits{MaxBodyBytes: int64(len(doc)) + 1})
+		if err != nil {
+			return nil, err
+		}
+		return []any{c.Method, c.Params}, nil
+	}
+	v, err := xmlrpc.DecodeResponse(strings.NewReader(doc), xmlrpc.Limits{MaxBodyBytes: int64(len(doc)) + 1})
+	if f, ok := err.(*xmlrpc.Fault); ok {
+		return map[string]any{"faultCode": int64(f.Code), "faultString": f.String}, nil
+	}
+	return v, err
 }

@@ -48,6 +48,15 @@ var exchangeNeeds = map[string]string{
 	"import-and-tag/328": "importRPM",
 }
 
+// knownDifferences are recorded exchanges whose answer we give differently on
+// purpose (each also in docs/compatibility.md). They are replayed but not
+// compared.
+var knownDifferences = map[string]string{
+	// Koji's freeTask reads a FREE task's state 0 as "no such task"; we say
+	// the task is already free.
+	"tasks-and-errors/196": "freeTask of a FREE task",
+}
+
 // TestReplayTranscripts replays the recorded Koji traffic against our hub.
 // Exchanges that use methods we do not serve yet are skipped and counted;
 // the methods each issue promises are required to have been compared.
@@ -90,13 +99,18 @@ func TestReplayTranscripts(t *testing.T) {
 		"listBuilds", "listRPMs", "listBuildRPMs", "getRPMHeaders", "getChangelogEntries",
 		// hosts and channels
 		"addHost", "getHost", "listHosts", "editHost", "disableHost", "addHostToChannel",
-		"removeHostFromChannel", "listChannels", "getChannel"}
+		"removeHostFromChannel", "listChannels", "getChannel",
+		// build tasks and buildroots
+		"build", "listBuildroots", "listArchives"}
 	hubtest.ForEachBackend(t, func(t *testing.T, db *store.DB) {
 		compared := map[string]int{}
 		for _, scenario := range []string{"admin-setup", "import-and-tag", "tasks-and-errors"} {
 			t.Run(scenario, func(t *testing.T) {
 				h := hubtest.Start(t, hubtest.OpenDB(t, hubtest.Backend(db.Dialect)))
 				skip := func(seq string) string {
+					if why, ok := knownDifferences[scenario+"/"+seq]; ok {
+						return hubtest.KnownDifference + why
+					}
 					if need, ok := exchangeNeeds[scenario+"/"+seq]; ok && reg.Lookup(need) == nil {
 						return "needs " + need
 					}

@@ -66,8 +66,11 @@ func selectRPMs(ctx context.Context, tx *Tx, tail string, args ...any) ([]hub.RP
 type RPMFilter struct {
 	BuildID     *int64
 	BuildrootID *int64
-	Arches      []string // nil = any arch; empty = none
-	Draft       *bool
+	// ComponentBuildrootID: rpms installed in that buildroot.
+	ComponentBuildrootID *int64
+	HostID               *int64   // rpms built in a buildroot of that host
+	Arches               []string // nil = any arch; empty = none
+	Draft                *bool
 }
 
 func (f RPMFilter) where() (string, []any, bool) {
@@ -80,6 +83,14 @@ func (f RPMFilter) where() (string, []any, bool) {
 	if f.BuildrootID != nil {
 		c = append(c, "r.buildroot_id = ?")
 		args = append(args, *f.BuildrootID)
+	}
+	if f.ComponentBuildrootID != nil {
+		c = append(c, "r.id IN (SELECT rpm_id FROM buildroot_listing WHERE buildroot_id = ?)")
+		args = append(args, *f.ComponentBuildrootID)
+	}
+	if f.HostID != nil {
+		c = append(c, "r.buildroot_id IN (SELECT buildroot_id FROM standard_buildroot WHERE host_id = ?)")
+		args = append(args, *f.HostID)
 	}
 	if f.Arches != nil {
 		if len(f.Arches) == 0 {

@@ -225,11 +225,15 @@ func Descendants(ctx context.Context, tx *Tx, id int64) ([]Task, error) {
 	return out, nil
 }
 
-// CancelTasks sets the unfinished tasks among ids CANCELED and returns how
-// many changed.
+// CancelTasks sets the unfinished tasks among ids CANCELED (and their
+// BUILDING builds) and returns how many tasks changed.
 func CancelTasks(ctx context.Context, tx *Tx, ids []int64, nowUS int64) (int64, error) {
 	if len(ids) == 0 {
 		return 0, nil
+	}
+	// The builds these tasks own stop with them (Koji's Task.cancel).
+	if err := CancelTaskBuilds(ctx, tx, ids, nowUS); err != nil {
+		return 0, err
 	}
 	args := []any{nowUS}
 	for _, id := range ids {
