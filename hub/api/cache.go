@@ -70,7 +70,7 @@ func (rc *resultCache) put(key string, value any, weight int) {
 // snapshotKey names the data a read sees, or "" when answers must not be
 // cached (see resultCache).
 func (c *Call) snapshotKey(ctx context.Context, event *int64) (string, error) {
-	if c.Tx.Dialect != store.SQLite || c.d.cache == nil {
+	if c.Tx.Dialect != store.SQLite || c.d == nil || c.d.cache == nil {
 		return "", nil
 	}
 	if event != nil {

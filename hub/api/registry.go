@@ -85,6 +85,8 @@ func NewRegistry() *Registry {
 		historyMethods(),
 		buildMethods(),
 		rpmMethods(),
+		taggingMethods(),
+		archiveMethods(),
 		uploadMethods(),
 		hostMethods(),
 		taskMethods(),
