@@ -80,6 +80,8 @@ func run(ctx context.Context, cfg config, log *logrus.Logger) error {
 	dispatcher := api.NewDispatcher(db, apiCfg, log)
 	// Passes also run without builders polling, so silent hosts are noticed.
 	go dispatcher.Sched.Run(ctx, db, dispatcher.Now)
+	// Tasks the hub runs itself (tagBuild): no builder needed.
+	go dispatcher.HubTaskWorker(ctx, 5*time.Second)
 	srv := &server.Server{
 		Dispatcher: dispatcher,
 		TopDir:     topdir,
