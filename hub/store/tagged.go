@@ -47,83 +47,99 @@ type TaggedBuild struct {
 	Depth        int   // place of TagID in the walk
 }
 
-// walkValues renders an ordered tag list as a VALUES list of (tag_id, depth)
-// keeping each tag's first place.
-func walkValues(tags []int64) (string, []any) {
+// walkDepth renders an ordered tag list as a condition on col ("col IN
+// (…)") and an expression giving each tag's first place in the list (its
+// depth). Plain IN lists, rather than a joined VALUES table, let both
+// planners use the column statistics.
+func walkDepth(col string, tags []int64) (in string, inArgs []any, depth string, depthArgs []any) {
 	seen := map[int64]bool{}
-	var parts []string
-	var args []any
+	var b strings.Builder
+	b.WriteString("CASE " + col)
+	var uniq []int64
 	for i, t := range tags {
 		if seen[t] {
 			continue
 		}
 		seen[t] = true
-		parts = append(parts, "(CAST(? AS BIGINT), CAST(? AS INTEGER))")
-		args = append(args, t, i)
+		uniq = append(uniq, t)
+		b.WriteString(" WHEN ? THEN CAST(? AS INTEGER)")
+		depthArgs = append(depthArgs, t, i)
 	}
-	return "VALUES " + strings.Join(parts, ", "), args
+	b.WriteString(" END")
+	in, inArgs = InList(uniq)
+	return col + " IN " + in, inArgs, b.String(), depthArgs
 }
 
-// taggedSQL builds the selection of (build_id, tag_id, listing event, depth)
-// rows matching q, "latest" applied. It is a WITH clause followed by the
-// name of the CTE holding the answer ("sel").
+// taggedSQL builds a WITH clause whose last table, sel, holds the
+// (build_id, tag_id, listing_event, depth, pkg_id) rows matching q, latest
+// and package list applied.
 func taggedSQL(q TaggedQuery) (string, []any) {
 	var b strings.Builder
 	var args []any
-	walk, wargs := walkValues(q.Tags)
-	b.WriteString("WITH walk(tag_id, depth) AS (" + walk + ")")
-	args = append(args, wargs...)
+	b.WriteString("WITH ")
 	if q.ListTags != nil {
-		lw, largs := walkValues(q.ListTags)
+		in, inArgs, depth, depthArgs := walkDepth("tp.tag_id", q.ListTags)
 		asOf, aargs := AsOf("tp", q.Event)
 		// The first entry of each package along the package-list walk
-		// decides; blocked entries hide the package.
-		b.WriteString(", lwalk(tag_id, depth) AS (" + lw + ")" +
-			", pkgfirst AS (SELECT tp.package_id, tp.blocked, ROW_NUMBER() OVER (PARTITION BY tp.package_id ORDER BY lw.depth) AS rn" +
-			" FROM tag_packages tp JOIN lwalk lw ON lw.tag_id = tp.tag_id WHERE " + asOf + ")" +
-			", listed AS (SELECT package_id FROM pkgfirst WHERE rn = 1 AND blocked = FALSE)")
-		args = append(args, largs...)
+		// decides; a blocked one hides the package.
+		b.WriteString("pkgfirst AS (SELECT tp.package_id, tp.blocked, ROW_NUMBER() OVER (PARTITION BY tp.package_id ORDER BY " +
+			depth + ") AS rn FROM tag_packages tp WHERE " + in + " AND " + asOf + ")" +
+			", listed AS (SELECT package_id FROM pkgfirst WHERE rn = 1 AND blocked = FALSE), ")
+		args = append(args, depthArgs...)
+		args = append(args, inArgs...)
 		args = append(args, aargs...)
 	}
+	in, inArgs, depth, depthArgs := walkDepth("tl.tag_id", q.Tags)
 	asOf, aargs := AsOf("tl", q.Event)
-	var conds []string
-	conds = append(conds, asOf, "b.state = ?")
-	args2 := append([]any{}, aargs...)
-	args2 = append(args2, hub.BuildComplete)
-	joins := " JOIN walk w ON w.tag_id = tl.tag_id JOIN build b ON b.id = tl.build_id"
+	conds := []string{in, asOf, "b.id = tl.build_id", "b.state = ?"}
+	cargs := append(append(append([]any{}, depthArgs...), inArgs...), aargs...)
+	cargs = append(cargs, hub.BuildComplete)
+	// For a whole tag, CROSS JOIN keeps SQLite's loop order (tag_listing
+	// outside, read by its tag index; builds by primary key); PostgreSQL
+	// plans it as any join. For one package, its builds come first.
+	joins := " CROSS JOIN build b"
 	if q.Package != nil {
-		joins += " JOIN package p ON p.id = b.pkg_id"
+		joins = " JOIN build b ON b.id = tl.build_id JOIN package p ON p.id = b.pkg_id"
 		conds = append(conds, "p.name = ?")
-		args2 = append(args2, *q.Package)
+		cargs = append(cargs, *q.Package)
 	}
 	if q.Owner != nil {
 		joins += " JOIN users u ON u.id = b.owner"
 		conds = append(conds, "u.name = ?")
-		args2 = append(args2, *q.Owner)
+		cargs = append(cargs, *q.Owner)
 	}
 	if q.Draft != nil {
 		conds = append(conds, "b.draft = ?")
-		args2 = append(args2, *q.Draft)
+		cargs = append(cargs, *q.Draft)
 	}
 	if q.RPMOnly {
 		conds = append(conds, "EXISTS (SELECT 1 FROM rpminfo r WHERE r.build_id = b.id)")
 	}
-	if q.ListTags != nil {
-		conds = append(conds, "b.pkg_id IN (SELECT package_id FROM listed)")
-	}
-	cand := "SELECT tl.build_id, tl.tag_id, tl.create_event AS listing_event, w.depth, b.pkg_id"
+	b.WriteString("cand AS (SELECT tl.build_id, tl.tag_id, tl.create_event AS listing_event, " + depth + " AS depth, b.pkg_id" +
+		" FROM tag_listing tl" + joins + " WHERE " + strings.Join(conds, " AND ") + ")")
+	args = append(args, cargs...)
+	// Latest is chosen among all candidates first and the package list
+	// applied after: both are per package, so the order does not matter,
+	// and the big join stays free of the package list.
+	from := "cand"
 	if q.Latest > 0 {
-		cand += ", ROW_NUMBER() OVER (PARTITION BY b.pkg_id ORDER BY w.depth, tl.create_event DESC, tl.build_id DESC) AS rn"
+		b.WriteString(", ranked AS (SELECT build_id, tag_id, listing_event, depth, pkg_id, ROW_NUMBER() OVER" +
+			" (PARTITION BY pkg_id ORDER BY depth, listing_event DESC, build_id DESC) AS rn FROM cand)")
+		from = "ranked"
 	}
-	cand += " FROM tag_listing tl" + joins + " WHERE " + strings.Join(conds, " AND ")
-	b.WriteString(", cand AS (" + cand + ")")
-	args = append(args, args2...)
+	var where []string
 	if q.Latest > 0 {
-		b.WriteString(", sel AS (SELECT build_id, tag_id, listing_event, depth, pkg_id FROM cand WHERE rn <= ?)")
+		where = append(where, "rn <= ?")
 		args = append(args, q.Latest)
-	} else {
-		b.WriteString(", sel AS (SELECT build_id, tag_id, listing_event, depth, pkg_id FROM cand)")
 	}
+	if q.ListTags != nil {
+		where = append(where, "pkg_id IN (SELECT package_id FROM listed)")
+	}
+	b.WriteString(", sel AS (SELECT build_id, tag_id, listing_event, depth, pkg_id FROM " + from)
+	if len(where) > 0 {
+		b.WriteString(" WHERE " + strings.Join(where, " AND "))
+	}
+	b.WriteString(")")
 	return b.String(), args
 }
 
@@ -133,22 +149,10 @@ func Tagged(ctx context.Context, tx *Tx, q TaggedQuery) ([]TaggedBuild, error) {
 	if len(q.Tags) == 0 {
 		return nil, nil
 	}
-	with, args := taggedSQL(q)
-	extra := "NULL"
-	if q.Extra {
-		extra = "b.extra"
+	sql, args := taggedBuildsSQL(q)
+	if err := sortMemory(ctx, tx); err != nil {
+		return nil, err
 	}
-	sql := with + ` SELECT b.id, b.pkg_id, p.name, b.version, b.release, b.epoch, b.draft, b.state, b.task_id,
-		b.owner, u.name, b.create_event, e.time_us, b.start_us, b.completion_us, b.promotion_us, b.promoter,
-		pr.name, b.volume_id, v.name, ` + extra + `, sel.tag_id, t.name, sel.listing_event, sel.depth
-		FROM sel JOIN build b ON b.id = sel.build_id
-		JOIN package p ON p.id = b.pkg_id
-		JOIN users u ON u.id = b.owner
-		JOIN events e ON e.id = b.create_event
-		JOIN volume v ON v.id = b.volume_id
-		LEFT JOIN users pr ON pr.id = b.promoter
-		JOIN tag t ON t.id = sel.tag_id
-		ORDER BY sel.depth, sel.listing_event DESC, b.id DESC`
 	rows, err := tx.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read tagged builds: %w", err)
@@ -171,6 +175,38 @@ func Tagged(ctx context.Context, tx *Tx, q TaggedQuery) ([]TaggedBuild, error) {
 		return nil, fmt.Errorf("read tagged builds: %w", err)
 	}
 	return out, nil
+}
+
+func taggedBuildsSQL(q TaggedQuery) (string, []any) {
+	with, args := taggedSQL(q)
+	extra := "NULL"
+	if q.Extra {
+		extra = "b.extra"
+	}
+	return with + ` SELECT b.id, b.pkg_id, p.name, b.version, b.release, b.epoch, b.draft, b.state, b.task_id,
+		b.owner, u.name, b.create_event, e.time_us, b.start_us, b.completion_us, b.promotion_us, b.promoter,
+		pr.name, b.volume_id, v.name, ` + extra + `, sel.tag_id, t.name, sel.listing_event, sel.depth
+		FROM sel JOIN build b ON b.id = sel.build_id
+		JOIN package p ON p.id = b.pkg_id
+		JOIN users u ON u.id = b.owner
+		JOIN events e ON e.id = b.create_event
+		JOIN volume v ON v.id = b.volume_id
+		LEFT JOIN users pr ON pr.id = b.promoter
+		JOIN tag t ON t.id = sel.tag_id
+		ORDER BY sel.depth, sel.listing_event DESC, b.id DESC`, args
+}
+
+// sortMemory lets PostgreSQL sort a tag's listings (tens of thousands of
+// rows) in memory for the rest of the transaction, where the default
+// work_mem spills them to disk.
+func sortMemory(ctx context.Context, tx *Tx) error {
+	if tx.Dialect != Postgres {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, "SET LOCAL work_mem = '32MB'"); err != nil {
+		return fmt.Errorf("set work_mem: %w", err)
+	}
+	return nil
 }
 
 // TaggedRPM is an rpm of a tagged build, with the place of the tag it was
