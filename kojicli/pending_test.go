@@ -12,8 +12,7 @@ import (
 // and fail with the hub's "Invalid method" fault for that method. After the
 // hub methods are merged, move each line into testdata/golden/commands.txt
 // and re-record.
-var pending = []struct{ line, method string }{
-}
+var pending = []struct{ line, method string }{}
 
 // notWritten lists commands of issue 8 that kojicli does not have yet.
 var notWritten = []string{

@@ -72,7 +72,7 @@ func (rc *resultCache) put(key string, value any, weight int) {
 func (c *Call) snapshotKey(ctx context.Context, event *int64) (string, error) {
 	// Only read transactions: a write transaction sees its own uncommitted
 	// event, whose id SQLite hands out again if the transaction rolls back.
-	if c.Tx.Dialect != store.SQLite || c.d.cache == nil || c.Tx.Writable() {
+	if c.Tx.Dialect != store.SQLite || c.d == nil || c.d.cache == nil || c.Tx.Writable() {
 		return "", nil
 	}
 	if event != nil {

@@ -81,6 +81,7 @@ type Dispatcher struct {
 	cache    *resultCache
 	Files    *files.Tree
 	Sched    *sched.Scheduler
+	hubKick  chan struct{} // wakes HubTaskWorker
 }
 
 // NewDispatcher wires a dispatcher with the full registry.
@@ -90,7 +91,8 @@ func NewDispatcher(db *store.DB, cfg Config, log logrus.FieldLogger) *Dispatcher
 		now = time.Now
 	}
 	d := &Dispatcher{Registry: NewRegistry(), DB: db, Config: cfg, Log: log, Now: now,
-		Files: files.New(cfg.TopDir), Sched: sched.New(cfg.Scheduler, log)}
+		Files: files.New(cfg.TopDir), Sched: sched.New(cfg.Scheduler, log), hubKick: make(chan struct{}, 1)}
+	d.Sched.HubMethods = HubTaskMethods()
 	if cfg.ResultCacheRows > 0 {
 		d.cache = newResultCache(cfg.ResultCacheRows)
 	}

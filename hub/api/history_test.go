@@ -113,7 +113,7 @@ func TestHistoryCLI(t *testing.T) {
 			{"active None is no filter", map[string]any{"tables": []any{"tag_config"}, "active": nil, "tag": "f40"}, map[string]int{"tag_config": 2}, nil},
 			{"user", map[string]any{"user": "alice"}, map[string]int{"user_perms": 1, "user_groups": 0, "cg_users": 0, "tag_package_owners": 1}, nil},
 			{"permission", map[string]any{"permission": "tag"}, map[string]int{"user_perms": 1, "tag_config": 0}, nil},
-			{"package", map[string]any{"package": "hello"}, map[string]int{"tag_packages": 1, "tag_package_owners": 1, "group_package_listing": 0}, nil},
+			{"package", map[string]any{"package": "hello"}, map[string]int{"tag_packages": 1, "tag_package_owners": 1, "group_package_listing": 0, "tag_listing": 0}, nil},
 			{"group package by name", map[string]any{"tables": []any{"group_package_listing", "user_perms"}, "package": "bash"},
 				map[string]int{"group_package_listing": 1}, nil},
 			{"group", map[string]any{"group": "build"}, map[string]int{"group_config": 1, "group_package_listing": 1, "group_req_listing": 0}, nil},

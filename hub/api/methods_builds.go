@@ -33,7 +33,7 @@ func buildMethods() []Method {
 			Handler: createEmptyBuild},
 		{Name: "deleteBuild", Params: []Param{P("build"), Opt("strict", true), Opt("min_ref_age", int64(604800))},
 			Access: admin, Writes: true,
-			Doc:     "Mark a build DELETED, drop its signatures and remove its files. Tag references are not checked yet (no tags on this hub).",
+			Doc:     "Mark a build DELETED, drop its signatures and remove its files; a build still in a tag is refused (strict) or left alone (false).",
 			Handler: deleteBuild},
 		{Name: "resetBuild", Params: []Param{P("build")}, Access: admin, Writes: true,
 			Doc:     "Drop a build's rpms and files and set it CANCELED, so its NVR can be built again.",
@@ -487,6 +487,17 @@ func deleteBuild(ctx context.Context, c *Call) (any, error) {
 	if b.State == hub.BuildDeleted {
 		return nil, nil
 	}
+	// Only tags refer to builds so far: buildroots will add their references.
+	tags, err := store.BuildTags(ctx, c.Tx, b.ID)
+	if err != nil {
+		return nil, err
+	}
+	if len(tags) > 0 {
+		if c.Args.Bool("strict") {
+			return nil, hub.GenericError("Cannot delete build, tagged: %s", tagRefsRepr(tags))
+		}
+		return false, nil
+	}
 	if err := store.DeleteBuildSigs(ctx, c.Tx, b.ID); err != nil {
 		return nil, err
 	}
@@ -511,6 +522,11 @@ func resetBuild(ctx context.Context, c *Call) (any, error) {
 		return nil, err
 	}
 	if err := store.DeleteBuildContents(ctx, c.Tx, b.ID); err != nil {
+		return nil, err
+	}
+	// As Koji, a reset build leaves its tags without a trace (its history
+	// rows go too); the tags' content changed.
+	if err := store.DeleteBuildListings(ctx, c.Tx, b.ID); err != nil {
 		return nil, err
 	}
 	if err := store.SetBuildFields(ctx, c.Tx, b.ID, map[string]any{"state": hub.BuildCanceled, "task_id": nil, "volume_id": 0}); err != nil {

@@ -45,6 +45,13 @@ var historyFilters = map[string]func(ctx context.Context, c *Call, v any) (int64
 	"build_target":  namedFilter("build_target"),
 	"group":         namedFilter("groups"),
 	"cg":            namedFilter("content_generator"),
+	"build": func(ctx context.Context, c *Call, v any) (int64, error) {
+		b, err := lookupBuild(ctx, c, v, true)
+		if err != nil {
+			return 0, err
+		}
+		return b.ID, nil
+	},
 	"host": func(ctx context.Context, c *Call, v any) (int64, error) {
 		h, err := lookupHost(ctx, c, v, nil)
 		if err != nil {

@@ -58,6 +58,13 @@ func hostAPIMethods() []Method {
 			Doc: "[finished, unfinished] ids among the awaited subtasks; finished ones stop being awaited.", Handler: hostTaskWait},
 		{Name: "host.taskWaitResults", Params: []Param{P("parent"), P("tasks"), Opt("canfail", nil)}, Access: h, Writes: true,
 			Doc: "[[id, result]] of the listed (nil: all finished) subtasks; a failed subtask not in canfail raises its fault.", Handler: hostTaskWaitResults},
+		{Name: "host.tagBuild", Params: []Param{P("task_id"), P("tag"), P("build"), Opt("force", false), Opt("fromtag", nil)},
+			Access: h, Writes: true,
+			Doc:     "Tag a build (with fromtag: move it) for an OPEN task of this host, as the task's owner, after the package list check.",
+			Handler: hostTagBuild},
+		{Name: "host.tagNotification", Params: []Param{P("is_successful"), P("tag_id"), P("from_id"), P("build_id"), P("user_id"),
+			Opt("ignore_success", false), Opt("failure_msg", "")}, Access: h,
+			Doc: "Accepted and ignored: there are no tag notification mails here.", Handler: func(context.Context, *Call) (any, error) { return nil, nil }},
 		{Name: "host.isEnabled", Access: h, Doc: "Whether the calling host is enabled.",
 			Handler: func(ctx context.Context, c *Call) (any, error) {
 				hst, err := store.HostBy(ctx, c.Tx, "id", c.HostID(), nil)
@@ -258,6 +265,8 @@ func hostOpenTask(ctx context.Context, c *Call) (any, error) {
 	}
 	hid := c.HostID()
 	switch {
+	case t.State == hub.TaskFree && isHubTask(t.Method):
+		return nil, nil // the hub runs it
 	case t.State == hub.TaskFree && t.HostID == nil:
 	case t.State == hub.TaskAssigned && t.HostID != nil && *t.HostID == hid:
 	default:
@@ -553,4 +562,21 @@ func hostTaskWaitResults(ctx context.Context, c *Call) (any, error) {
 		out = append(out, []any{id, res})
 	}
 	return out, nil
+}
+
+func hostTagBuild(ctx context.Context, c *Call) (any, error) {
+	id, err := taskIDArg(c, "task_id")
+	if err != nil {
+		return nil, err
+	}
+	t, err := ownedOpenTask(ctx, c, id)
+	if err != nil {
+		return nil, err
+	}
+	as := *c
+	if err := as.actAs(ctx, t.Owner); err != nil {
+		return nil, err
+	}
+	a := c.Args
+	return nil, doTagBuild(ctx, &as, a.Value("tag"), a.Value("build"), a.Bool("force"), a.Value("fromtag"))
 }

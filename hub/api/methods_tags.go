@@ -443,7 +443,7 @@ var tagDeleteRevokes = []struct {
 	{store.TagConfig, "tag_id"}, {store.TagExtra, "tag_id"}, {store.TagInheritance, "tag_id"},
 	{store.TagInheritance, "parent_id"}, {store.BuildTargetConfig, "build_tag"}, {store.BuildTargetConfig, "dest_tag"},
 	{store.TagPackages, "tag_id"}, {store.TagPackageOwners, "tag_id"},
-	{store.TagExternalRepos, "tag_id"},
+	{store.TagExternalRepos, "tag_id"}, {store.TagListing, "tag_id"},
 	{store.GroupConfig, "tag_id"}, {store.GroupReqListing, "tag_id"}, {store.GroupPackageListing, "tag_id"},
 }
 
@@ -533,12 +533,6 @@ func listTags(ctx context.Context, c *Call) (any, error) {
 		rows = append(rows, m)
 	}
 	return applyQueryOpts(rows, opts)
-}
-
-// tagsOfBuild is replaced once builds can be tagged; until then no build is
-// in any tag.
-var tagsOfBuild = func(ctx context.Context, c *Call, build any) ([]int64, error) {
-	return nil, hub.GenericError("No such build: %v", build)
 }
 
 // globToLike turns a shell glob into a LIKE pattern with '\' as escape.

@@ -269,7 +269,11 @@ func createTask(ctx context.Context, c *Call, method string, args []any, o taskO
 		return 0, err
 	}
 	nt.Request = req
-	return store.CreateTask(ctx, c.Tx, nt)
+	id, err := store.CreateTask(ctx, c.Tx, nt)
+	if err == nil && isHubTask(method) && nt.HostID == nil {
+		c.AfterCommit(c.d.kickHubTasks)
+	}
+	return id, err
 }
 
 func makeTask(ctx context.Context, c *Call) (any, error) {

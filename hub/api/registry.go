@@ -38,7 +38,7 @@ type Access struct {
 	Perm  string // this permission (or admin) is needed; implies Login
 	// OrPerm, when set, lets holders of this other permission in too.
 	OrPerm string
-	Host  bool   // the caller must be a build host with an exclusive session
+	Host   bool // the caller must be a build host with an exclusive session
 }
 
 var (
@@ -87,6 +87,8 @@ func NewRegistry() *Registry {
 		historyMethods(),
 		buildMethods(),
 		rpmMethods(),
+		taggingMethods(),
+		archiveMethods(),
 		uploadMethods(),
 		repoMethods(),
 		hostMethods(),

@@ -520,13 +520,6 @@ func (m *RepoManager) repoDone(ctx context.Context, c *Call, id int64) error {
 	return nil
 }
 
-func derefStr(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
-}
-
 // expireOld deletes EXPIRED and PROBLEM repos past the retention.
 func (m *RepoManager) expireOld(ctx context.Context, c *Call) error {
 	rs, err := store.Repos(ctx, c.Tx, store.RepoFilter{States: []int{store.RepoExpired, store.RepoProblem}})

@@ -125,6 +125,10 @@ type Hub struct {
 	DB     *store.DB
 	TopDir string
 	Config api.Config
+	// Dispatcher serves the hub; tests run its hub-run tasks with
+	// Dispatcher.RunHubTasks (no background worker runs in test hubs, so
+	// recorded answers about queued tasks stay comparable).
+	Dispatcher *api.Dispatcher
 }
 
 // Start bootstraps db (kojiadmin / AdminPassword) and serves it over HTTP
@@ -143,10 +147,11 @@ func Start(t testing.TB, db *store.DB, configure ...func(*api.Config)) *Hub {
 	}
 	log := logrus.New()
 	log.SetOutput(testWriter{t})
-	srv := &server.Server{Dispatcher: api.NewDispatcher(db, cfg, log), TopDir: top, Log: log}
+	d := api.NewDispatcher(db, cfg, log)
+	srv := &server.Server{Dispatcher: d, TopDir: top, Log: log}
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	return &Hub{URL: ts.URL + "/kojihub", Base: ts.URL, DB: db, TopDir: top, Config: cfg}
+	return &Hub{URL: ts.URL + "/kojihub", Base: ts.URL, DB: db, TopDir: top, Config: cfg, Dispatcher: d}
 }
 
 // Client returns a new anonymous client of the hub.

@@ -56,6 +56,9 @@ type Scheduler struct {
 	Config Config
 	Holder string // names this hub in the lease row
 	Log    logrus.FieldLogger
+	// HubMethods are task methods the hub runs itself: never given to a
+	// build host.
+	HubMethods []string
 
 	// lastPass caches the lease row's last_run_us as last seen, so polls
 	// between passes skip the lease queries. It only ever delays a check:
@@ -265,6 +268,7 @@ func (s *Scheduler) AssignFor(ctx context.Context, tx *store.Tx, h *store.Host, 
 		id, weight, err := store.PickFreeTask(ctx, tx, store.PickQuery{
 			HostID: h.ID, Arches: h.ArchList(), MaxWeight: avail + s.Config.CapacityOvercommit,
 			SoftRefusedAt: nowUS - s.Config.SoftRefusalTimeout.Microseconds(),
+			SkipMethods:   s.HubMethods,
 		})
 		if err != nil || id == 0 {
 			return got, err

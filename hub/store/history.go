@@ -18,7 +18,8 @@ type HistoryTable struct {
 	Joins   []HistoryJoin
 	// Filters maps a queryHistory filter (tag, user, package …) to the
 	// columns it compares with the filter's resolved id; several columns are
-	// ORed (tag_inheritance matches tag_id or parent_id).
+	// ORed (tag_inheritance matches tag_id or parent_id). A dotted name is a
+	// column of a joined table.
 	Filters map[string][]string
 	// RawFilters compare a column with the filter's value as given, without
 	// a look-up (group_package_listing's package is a name, not an id).
@@ -121,6 +122,15 @@ func buildHistoryTables() map[string]HistoryTable {
 		{Name: "group_package_listing", TagContent: true, Columns: []string{"group_id", "tag_id", "package", "blocked", "type", "basearchonly", "requires"},
 			Joins: []HistoryJoin{group, tag}, Filters: map[string][]string{"group": {"group_id"}, "tag": {"tag_id"}},
 			RawFilters: map[string]string{"package": "package"}},
+		// Builds in tags: Koji names the build's fields bare (name, version …)
+		// and filters by package through the build.
+		{Name: "tag_listing", TagContent: true, Columns: []string{"build_id", "tag_id"},
+			Joins: []HistoryJoin{
+				{Column: "build_id", Table: "build", As: "build", Fields: [][2]string{{"build.version", "version"},
+					{"build.release", "release"}, {"build.epoch", "epoch"}, {"build.state", "build.state"}}},
+				{Table: "package", As: "bpkg", On: "bpkg.id = build.pkg_id", Fields: [][2]string{{"bpkg.name", "name"}}},
+				tag},
+			Filters: map[string][]string{"build": {"build_id"}, "tag": {"tag_id"}, "package": {"build.pkg_id"}}},
 		{Name: "host_config", Columns: []string{"host_id", "arches", "capacity", "description", "comment", "enabled"},
 			Joins: []HistoryJoin{host}, Filters: map[string][]string{"host": {"host_id"}}},
 		{Name: "host_channels", Columns: []string{"host_id", "channel_id"},
@@ -201,7 +211,10 @@ func QueryHistory(ctx context.Context, tx *Tx, t HistoryTable, q HistoryQuery) (
 	for _, f := range sortedFilterKeys(q.Filters) {
 		var ors []string
 		for _, c := range t.Filters[f] {
-			ors = append(ors, "h."+c+" = ?")
+			if !strings.Contains(c, ".") {
+				c = "h." + c // else a joined table's column
+			}
+			ors = append(ors, c+" = ?")
 			args = append(args, q.Filters[f])
 		}
 		where = append(where, "("+strings.Join(ors, " OR ")+")")

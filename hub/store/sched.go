@@ -64,6 +64,7 @@ type PickQuery struct {
 	Arches        []string // the host's arches; noarch is always added
 	MaxWeight     float64  // tasks must weigh less than this
 	SoftRefusedAt int64    // soft refusals older than this are forgotten
+	SkipMethods   []string // task methods builders never get (the hub runs them)
 }
 
 // PickFreeTask returns the most urgent FREE task the host may take (lowest
@@ -76,6 +77,12 @@ func PickFreeTask(ctx context.Context, tx *Tx, q PickQuery) (id int64, weight fl
 		args = append(args, a)
 	}
 	args = append(args, q.HostID, q.MaxWeight, q.HostID, q.SoftRefusedAt)
+	skip := ""
+	if len(q.SkipMethods) > 0 {
+		in, inArgs := InList(q.SkipMethods)
+		skip = "AND t.method NOT IN " + in
+		args = append(args, inArgs...)
+	}
 	// Written to walk the FREE tasks in priority order (task_free) and probe
 	// each, so the first match ends the scan however many tasks wait.
 	sql := `SELECT t.id, t.weight FROM task t
@@ -86,6 +93,7 @@ func PickFreeTask(ctx context.Context, tx *Tx, q PickQuery) (id int64, weight fl
 		AND t.weight < ?
 		AND NOT EXISTS (SELECT 1 FROM scheduler_task_refusals r WHERE r.task_id = t.id AND r.host_id = ?
 			AND (r.soft = FALSE OR r.time_us > ?))
+		` + skip + `
 		ORDER BY t.priority, t.create_us, t.id LIMIT 1`
 	if tx.Dialect == Postgres {
 		sql += " FOR UPDATE OF t SKIP LOCKED"
@@ -245,4 +253,44 @@ func CancelTasks(ctx context.Context, tx *Tx, ids []int64, nowUS int64) (int64, 
 		return 0, fmt.Errorf("cancel tasks %s: %w", strings.Trim(fmt.Sprint(ids), "[]"), err)
 	}
 	return n, nil
+}
+
+// hubTaskLockKey is the PostgreSQL advisory lock of the hub's own task runner.
+const hubTaskLockKey = 4242007
+
+// TryHubTaskLease takes the right to run hub-run tasks in this
+// transaction: on PostgreSQL a transaction-scoped advisory lock that is not
+// waited for, so one hub of several runs them at a time; on SQLite the
+// write transaction is the lease.
+func TryHubTaskLease(ctx context.Context, tx *Tx) (bool, error) {
+	if tx.Dialect != Postgres {
+		return true, nil
+	}
+	var ok bool
+	if err := tx.Get(ctx, &ok, "SELECT pg_try_advisory_xact_lock(?)", hubTaskLockKey); err != nil {
+		return false, fmt.Errorf("hub task lock: %w", err)
+	}
+	return ok, nil
+}
+
+// PickHubTask returns the most urgent FREE task of one of methods (lowest
+// priority number, then oldest), with its request, or nil.
+func PickHubTask(ctx context.Context, tx *Tx, methods []string) (*Task, error) {
+	if len(methods) == 0 {
+		return nil, nil
+	}
+	in, args := InList(methods)
+	q := "SELECT " + taskCols + ", t.request FROM task t WHERE t.state = 0 AND t.method IN " + in +
+		" ORDER BY t.priority, t.create_us, t.id LIMIT 1"
+	if tx.Dialect == Postgres {
+		q += " FOR UPDATE OF t SKIP LOCKED"
+	}
+	var rows []Task
+	if err := tx.Select(ctx, &rows, q, args...); err != nil {
+		return nil, fmt.Errorf("pick a hub task: %w", err)
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	return &rows[0], nil
 }

@@ -15,9 +15,9 @@ import (
 // ours), or the default.
 type config struct {
 	Server, TopURL, User, Password, Cert, ServerCA, WorkDir, LogLevel string
-	SleepTime, TaskTimeout, LogInterval, Drain                          time.Duration
-	MaxJobs                                                             int
-	ForceLock                                                           bool
+	SleepTime, TaskTimeout, LogInterval, Drain                        time.Duration
+	MaxJobs                                                           int
+	ForceLock                                                         bool
 }
 
 // kojidNames maps kojid.conf's option names to our flags.

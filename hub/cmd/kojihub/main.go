@@ -95,6 +95,8 @@ func run(ctx context.Context, cfg config, log *logrus.Logger) error {
 	}
 	// Repos follow tag changes with no separate daemon.
 	go api.NewRepoManager(dispatcher, repoCfg).Run(ctx)
+	// Tasks the hub runs itself (tagBuild): no builder needed.
+	go dispatcher.HubTaskWorker(ctx, 5*time.Second)
 	srv := &server.Server{
 		Dispatcher: dispatcher,
 		TopDir:     topdir,

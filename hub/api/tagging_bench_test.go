@@ -1,0 +1,108 @@
+package api_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/gokoji/gokoji/hub/api"
+	"github.com/gokoji/gokoji/hub/hubtest"
+	"github.com/gokoji/gokoji/hub/store"
+)
+
+// The issue's speed targets for tagged builds: a tag inheriting through
+// three levels, 10,000 packages and 50,000 tagged builds (a third in each
+// tag, 1% of the packages blocked in the middle tag). "uncached" runs turn
+// the result cache off, to show the cost of the query itself.
+func BenchmarkLatestTagged50k(b *testing.B) {
+	for _, run := range []struct {
+		name  string
+		b     hubtest.Backend
+		cache int
+	}{{"sqlite", hubtest.SQLite, 2_000_000}, {"sqlite-uncached", hubtest.SQLite, 0}, {"postgres", hubtest.Postgres, 2_000_000}} {
+		b.Run(run.name, func(b *testing.B) {
+			db := hubtest.OpenDB(b, run.b)
+			d := benchDispatcher(b, db, func(c *api.Config) { c.ResultCacheRows = run.cache })
+			top := loadTagged50k(b, db)
+			want := 10000 - 100
+			for _, m := range []struct {
+				name   string
+				method string
+				params []any
+			}{
+				{"listTagged", "listTagged", []any{top, map[string]any{"__starstar": true, "inherit": true, "latest": true}}},
+				{"getLatestBuilds", "getLatestBuilds", []any{top}},
+				{"listTagged-all", "listTagged", []any{top, map[string]any{"__starstar": true, "inherit": true}}},
+			} {
+				b.Run(m.name, func(b *testing.B) {
+					got := hubtest.Len(handle(b, d, m.method, m.params...))
+					if m.name != "listTagged-all" && got != want {
+						b.Fatalf("%s has %d builds, want %d", m.method, got, want)
+					}
+					b.ResetTimer()
+					for i := 0; i < b.N; i++ {
+						handle(b, d, m.method, m.params...)
+					}
+				})
+			}
+		})
+	}
+}
+
+func loadTagged50k(b *testing.B, db *store.DB) int64 {
+	b.Helper()
+	ctx := context.Background()
+	var top int64
+	mustTx(b, db, func(tx *store.Tx) error {
+		var ids [3]int64
+		for i := range ids {
+			id, err := newTag(ctx, tx, fmt.Sprintf("lvl%d", i))
+			if err != nil {
+				return err
+			}
+			ids[i] = id
+		}
+		top = ids[0]
+		if err := storeLink(ctx, tx, ids[0], ids[1], 0); err != nil {
+			return err
+		}
+		if err := storeLink(ctx, tx, ids[1], ids[2], 0); err != nil {
+			return err
+		}
+		ev, err := tx.Event(ctx)
+		if err != nil {
+			return err
+		}
+		stmts := []struct {
+			sql  string
+			args []any
+		}{
+			// 100 more events, so taggings happen at different times.
+			{`INSERT INTO events (time_us) WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < 100)
+			  SELECT 1700000000000000 + n FROM seq`, nil},
+			{`INSERT INTO package (name) WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < 10000)
+			  SELECT 'pkg' || CAST(n AS TEXT) FROM seq`, nil},
+			// Every package listed in the grandparent; 1% blocked in the parent.
+			{`INSERT INTO tag_packages (package_id, tag_id, blocked, create_event, creator_id, active)
+			  SELECT id, CAST(? AS BIGINT), FALSE, ?, 1, TRUE FROM package`, []any{ids[2], ev}},
+			{`INSERT INTO tag_packages (package_id, tag_id, blocked, create_event, creator_id, active)
+			  SELECT id, CAST(? AS BIGINT), TRUE, ?, 1, TRUE FROM package WHERE id % 100 = 0`, []any{ids[1], ev}},
+			// Five builds per package.
+			{`INSERT INTO build (pkg_id, version, release, state, owner, create_event, volume_id)
+			  WITH RECURSIVE seq(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM seq WHERE n < 49999)
+			  SELECT (SELECT MIN(id) FROM package) + n % 10000, CAST(n / 10000 AS TEXT), '1', 1, 1, ?, 0 FROM seq`, []any{ev}},
+			// A third of the builds in each tag, tagged at one of the events.
+			{`INSERT INTO tag_listing (build_id, tag_id, create_event, creator_id, active)
+			  SELECT b.id, CASE b.id % 3 WHEN 0 THEN CAST(? AS BIGINT) WHEN 1 THEN CAST(? AS BIGINT) ELSE CAST(? AS BIGINT) END,
+			  ? + 1 + b.id % 100, 1, TRUE FROM build b`, []any{ids[0], ids[1], ids[2], ev}},
+			{"ANALYZE", nil},
+		}
+		for _, s := range stmts {
+			if _, err := tx.Exec(ctx, s.sql, s.args...); err != nil {
+				return fmt.Errorf("%.60s: %w", s.sql, err)
+			}
+		}
+		return nil
+	})
+	return top
+}

@@ -1,0 +1,427 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/gokoji/gokoji/hub"
+)
+
+// TagListing is Koji's tag_listing: which builds a tag holds. Its writes
+// record tag changes, which drive repo regeneration.
+var TagListing = Versioned{Table: "tag_listing", TagColumn: "tag_id"}
+
+// TaggedQuery asks which builds a tag holds, as Koji's readTaggedBuilds
+// answers it. The walk orders are the API layer's (fullInheritance); the
+// store only follows them.
+type TaggedQuery struct {
+	// Tags are where builds are looked for, in order: the tag itself, then
+	// (with inheritance) each tag of its inheritance walk. A tag listed
+	// twice counts at its first place.
+	Tags []int64
+	// ListTags, when set, is the walk whose package lists decide which
+	// packages count (the tag and its whole inheritance, in order): a
+	// package counts when its first entry along the walk is not blocked.
+	// Leave it nil when a link of the walk has a pkg_filter: the caller
+	// then filters by the package list it computed itself.
+	ListTags []int64
+	Event    *int64
+	// Latest keeps, per package, the N most recently tagged builds along
+	// the walk (the first tag holding the package wins); 0 keeps all.
+	Latest  int64
+	Package *string // package name
+	Owner   *string // owner name
+	Draft   *bool
+	RPMOnly bool // only builds with rpms (Koji's type "rpm")
+	Extra   bool // read build.extra too
+}
+
+// TaggedBuild is one answer row: the build, where it was found and when it
+// was tagged there.
+type TaggedBuild struct {
+	hub.Build
+	TagID        int64
+	TagName      string
+	ListingEvent int64 // tag_listing.create_event
+	Depth        int   // place of TagID in the walk
+}
+
+// walkDepth renders an ordered tag list as a condition on col ("col IN
+// (…)") and an expression giving each tag's first place in the list (its
+// depth). Plain IN lists, rather than a joined VALUES table, let both
+// planners use the column statistics.
+func walkDepth(col string, tags []int64) (in string, inArgs []any, depth string, depthArgs []any) {
+	seen := map[int64]bool{}
+	var b strings.Builder
+	b.WriteString("CASE " + col)
+	var uniq []int64
+	for i, t := range tags {
+		if seen[t] {
+			continue
+		}
+		seen[t] = true
+		uniq = append(uniq, t)
+		b.WriteString(" WHEN ? THEN CAST(? AS INTEGER)")
+		depthArgs = append(depthArgs, t, i)
+	}
+	b.WriteString(" END")
+	in, inArgs = InList(uniq)
+	return col + " IN " + in, inArgs, b.String(), depthArgs
+}
+
+// taggedSQL builds a WITH clause whose last table, sel, holds the
+// (build_id, tag_id, listing_event, depth, pkg_id) rows matching q, latest
+// and package list applied.
+func taggedSQL(q TaggedQuery) (string, []any) {
+	var b strings.Builder
+	var args []any
+	b.WriteString("WITH ")
+	if q.ListTags != nil {
+		in, inArgs, depth, depthArgs := walkDepth("tp.tag_id", q.ListTags)
+		asOf, aargs := AsOf("tp", q.Event)
+		// The first entry of each package along the package-list walk
+		// decides; a blocked one hides the package.
+		b.WriteString("pkgfirst AS (SELECT tp.package_id, tp.blocked, ROW_NUMBER() OVER (PARTITION BY tp.package_id ORDER BY " +
+			depth + ") AS rn FROM tag_packages tp WHERE " + in + " AND " + asOf + ")" +
+			", listed AS (SELECT package_id FROM pkgfirst WHERE rn = 1 AND blocked = FALSE), ")
+		args = append(args, depthArgs...)
+		args = append(args, inArgs...)
+		args = append(args, aargs...)
+	}
+	in, inArgs, depth, depthArgs := walkDepth("tl.tag_id", q.Tags)
+	asOf, aargs := AsOf("tl", q.Event)
+	conds := []string{in, asOf, "b.id = tl.build_id", "b.state = ?"}
+	cargs := append(append(append([]any{}, depthArgs...), inArgs...), aargs...)
+	cargs = append(cargs, hub.BuildComplete)
+	// For a whole tag, CROSS JOIN keeps SQLite's loop order (tag_listing
+	// outside, read by its tag index; builds by primary key); PostgreSQL
+	// plans it as any join. For one package, its builds come first.
+	joins := " CROSS JOIN build b"
+	if q.Package != nil {
+		joins = " JOIN build b ON b.id = tl.build_id JOIN package p ON p.id = b.pkg_id"
+		conds = append(conds, "p.name = ?")
+		cargs = append(cargs, *q.Package)
+	}
+	if q.Owner != nil {
+		joins += " JOIN users u ON u.id = b.owner"
+		conds = append(conds, "u.name = ?")
+		cargs = append(cargs, *q.Owner)
+	}
+	if q.Draft != nil {
+		conds = append(conds, "b.draft = ?")
+		cargs = append(cargs, *q.Draft)
+	}
+	if q.RPMOnly {
+		conds = append(conds, "EXISTS (SELECT 1 FROM rpminfo r WHERE r.build_id = b.id)")
+	}
+	b.WriteString("cand AS (SELECT tl.build_id, tl.tag_id, tl.create_event AS listing_event, " + depth + " AS depth, b.pkg_id" +
+		" FROM tag_listing tl" + joins + " WHERE " + strings.Join(conds, " AND ") + ")")
+	args = append(args, cargs...)
+	// Latest is chosen among all candidates first and the package list
+	// applied after: both are per package, so the order does not matter,
+	// and the big join stays free of the package list.
+	from := "cand"
+	if q.Latest > 0 {
+		b.WriteString(", ranked AS (SELECT build_id, tag_id, listing_event, depth, pkg_id, ROW_NUMBER() OVER" +
+			" (PARTITION BY pkg_id ORDER BY depth, listing_event DESC, build_id DESC) AS rn FROM cand)")
+		from = "ranked"
+	}
+	var where []string
+	if q.Latest > 0 {
+		where = append(where, "rn <= ?")
+		args = append(args, q.Latest)
+	}
+	if q.ListTags != nil {
+		where = append(where, "pkg_id IN (SELECT package_id FROM listed)")
+	}
+	b.WriteString(", sel AS (SELECT build_id, tag_id, listing_event, depth, pkg_id FROM " + from)
+	if len(where) > 0 {
+		b.WriteString(" WHERE " + strings.Join(where, " AND "))
+	}
+	b.WriteString(")")
+	return b.String(), args
+}
+
+// Tagged answers q: the builds in Koji's order (walk order, then most
+// recently tagged first, then highest build id first).
+func Tagged(ctx context.Context, tx *Tx, q TaggedQuery) ([]TaggedBuild, error) {
+	if len(q.Tags) == 0 {
+		return nil, nil
+	}
+	sql, args := taggedBuildsSQL(q)
+	if err := sortMemory(ctx, tx); err != nil {
+		return nil, err
+	}
+	rows, err := tx.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read tagged builds: %w", err)
+	}
+	defer rows.Close()
+	var out []TaggedBuild
+	for rows.Next() {
+		var r TaggedBuild
+		bb := &r.Build
+		// Scanned by position: answers run to tens of thousands of rows.
+		if err := rows.Scan(&bb.ID, &bb.PackageID, &bb.PackageName, &bb.Version, &bb.Release, &bb.Epoch, &bb.Draft,
+			&bb.State, &bb.TaskID, &bb.OwnerID, &bb.OwnerName, &bb.CreateEvent, &bb.CreationUS, &bb.StartUS,
+			&bb.CompletionUS, &bb.PromotionUS, &bb.PromoterID, &bb.PromoterName, &bb.VolumeID, &bb.VolumeName,
+			&bb.Extra, &r.TagID, &r.TagName, &r.ListingEvent, &r.Depth); err != nil {
+			return nil, fmt.Errorf("read tagged builds: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read tagged builds: %w", err)
+	}
+	return out, nil
+}
+
+func taggedBuildsSQL(q TaggedQuery) (string, []any) {
+	with, args := taggedSQL(q)
+	extra := "NULL"
+	if q.Extra {
+		extra = "b.extra"
+	}
+	return with + ` SELECT b.id, b.pkg_id, p.name, b.version, b.release, b.epoch, b.draft, b.state, b.task_id,
+		b.owner, u.name, b.create_event, e.time_us, b.start_us, b.completion_us, b.promotion_us, b.promoter,
+		pr.name, b.volume_id, v.name, ` + extra + `, sel.tag_id, t.name, sel.listing_event, sel.depth
+		FROM sel JOIN build b ON b.id = sel.build_id
+		JOIN package p ON p.id = b.pkg_id
+		JOIN users u ON u.id = b.owner
+		JOIN events e ON e.id = b.create_event
+		JOIN volume v ON v.id = b.volume_id
+		LEFT JOIN users pr ON pr.id = b.promoter
+		JOIN tag t ON t.id = sel.tag_id
+		ORDER BY sel.depth, sel.listing_event DESC, b.id DESC`, args
+}
+
+// sortMemory lets PostgreSQL sort a tag's listings (tens of thousands of
+// rows) in memory for the rest of the transaction, where the default
+// work_mem spills them to disk.
+func sortMemory(ctx context.Context, tx *Tx) error {
+	if tx.Dialect != Postgres {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, "SET LOCAL work_mem = '32MB'"); err != nil {
+		return fmt.Errorf("set work_mem: %w", err)
+	}
+	return nil
+}
+
+// TaggedRPM is an rpm of a tagged build, with the place of the tag it was
+// found in and, with signatures asked for, one of its sigkeys.
+type TaggedRPM struct {
+	hub.RPM
+	SigKey *string
+}
+
+// TaggedRPMs reads the rpms of the given builds, each found in the given
+// tag (the builds Tagged chose, as (build id → tag id)): in walk order,
+// then by rpm id, as Koji lists them. arches filters when non-empty; sigs
+// adds one row per signature (and one with a nil key for an unsigned rpm).
+func TaggedRPMs(ctx context.Context, tx *Tx, q TaggedQuery, builds []TaggedBuild, arches []string, sigs, extra bool) ([]TaggedRPM, error) {
+	if len(builds) == 0 {
+		return nil, nil
+	}
+	// The selection is recomputed in SQL rather than passed as a list of
+	// ids: it may hold tens of thousands of builds.
+	with, args := taggedSQL(q)
+	cols := "r.id, r.build_id, r.buildroot_id, r.name, r.version, r.release, r.epoch, r.arch, r.draft, r.external_repo_id, r.payloadhash, r.size, r.buildtime, r.metadata_only"
+	if extra {
+		cols += ", r.extra"
+	} else {
+		cols += ", NULL"
+	}
+	sigCol, sigJoin := "NULL", ""
+	if sigs {
+		sigCol, sigJoin = "s.sigkey", " LEFT JOIN rpmsigs s ON s.rpm_id = r.id"
+	}
+	sql := with + " SELECT " + cols + ", " + sigCol + " FROM sel JOIN rpminfo r ON r.build_id = sel.build_id" + sigJoin
+	if len(arches) > 0 {
+		in, inArgs := InList(arches)
+		sql += " WHERE r.arch IN " + in
+		args = append(args, inArgs...)
+	}
+	sql += " ORDER BY sel.depth, r.id"
+	if sigs {
+		sql += ", s.sigkey"
+	}
+	rows, err := tx.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read tagged rpms: %w", err)
+	}
+	defer rows.Close()
+	keep := make(map[int64]bool, len(builds))
+	for _, b := range builds {
+		keep[b.ID] = true
+	}
+	var out []TaggedRPM
+	for rows.Next() {
+		var r TaggedRPM
+		if err := rows.Scan(&r.ID, &r.BuildID, &r.BuildrootID, &r.Name, &r.Version, &r.Release, &r.Epoch, &r.Arch,
+			&r.Draft, &r.ExternalRepoID, &r.PayloadHash, &r.Size, &r.BuildTime, &r.MetadataOnly, &r.Extra, &r.SigKey); err != nil {
+			return nil, fmt.Errorf("read tagged rpms: %w", err)
+		}
+		// builds may be a filtered subset of the selection (package-list
+		// filters applied by the caller).
+		if r.BuildID != nil && keep[*r.BuildID] {
+			out = append(out, r)
+		}
+	}
+	return out, rows.Err()
+}
+
+// BuildTags lists the tags holding a build now: (tag id, tag name), by tag id.
+func BuildTags(ctx context.Context, tx *Tx, buildID int64) ([]NamedID, error) {
+	var out []NamedID
+	if err := tx.Select(ctx, &out, `SELECT tl.tag_id AS id, t.name FROM tag_listing tl JOIN tag t ON t.id = tl.tag_id
+		WHERE tl.build_id = ? AND tl.active = TRUE ORDER BY tl.tag_id`, buildID); err != nil {
+		return nil, fmt.Errorf("read tags of build %d: %w", buildID, err)
+	}
+	return out, nil
+}
+
+// IsTagged reports whether the build is in the tag now.
+func IsTagged(ctx context.Context, tx *Tx, tagID, buildID int64) (bool, error) {
+	var n []int64
+	q := "SELECT 1 FROM tag_listing WHERE tag_id = ? AND build_id = ? AND active = TRUE"
+	if tx.Dialect == Postgres {
+		q += " FOR UPDATE" // two taggers of the same build wait for each other
+	}
+	if err := tx.Select(ctx, &n, q, tagID, buildID); err != nil {
+		return false, fmt.Errorf("read tag_listing: %w", err)
+	}
+	return len(n) > 0, nil
+}
+
+// UntaggedBuild is a row of untaggedBuilds.
+type UntaggedBuild struct {
+	ID      int64  `db:"id" xmlrpc:"id"`
+	Name    string `db:"name" xmlrpc:"name"`
+	Version string `db:"version" xmlrpc:"version"`
+	Release string `db:"release" xmlrpc:"release"`
+}
+
+// UntaggedBuilds lists COMPLETE builds in no tag, optionally of one package
+// name and draft state, paged.
+func UntaggedBuilds(ctx context.Context, tx *Tx, name *string, draft *bool, p Page) ([]UntaggedBuild, error) {
+	q := ` FROM build b JOIN package p ON p.id = b.pkg_id
+		WHERE b.state = ? AND NOT EXISTS (SELECT 1 FROM tag_listing tl WHERE tl.build_id = b.id AND tl.active = TRUE)`
+	args := []any{hub.BuildComplete}
+	if name != nil {
+		q += " AND p.name = ?"
+		args = append(args, *name)
+	}
+	if draft != nil {
+		q += " AND b.draft = ?"
+		args = append(args, *draft)
+	}
+	out := []UntaggedBuild{} // an empty answer is [], not nil
+	if err := tx.Select(ctx, &out, "SELECT b.id, p.name, b.version, b.release"+q+p.clause(tx.Dialect, "b.id"), args...); err != nil {
+		return nil, fmt.Errorf("read untagged builds: %w", err)
+	}
+	return out, nil
+}
+
+// CountUntaggedBuilds counts UntaggedBuilds' rows within the page.
+func CountUntaggedBuilds(ctx context.Context, tx *Tx, name *string, draft *bool, p Page) (int64, error) {
+	q := ` FROM build b JOIN package p ON p.id = b.pkg_id
+		WHERE b.state = ? AND NOT EXISTS (SELECT 1 FROM tag_listing tl WHERE tl.build_id = b.id AND tl.active = TRUE)`
+	args := []any{hub.BuildComplete}
+	if name != nil {
+		q += " AND p.name = ?"
+		args = append(args, *name)
+	}
+	if draft != nil {
+		q += " AND b.draft = ?"
+		args = append(args, *draft)
+	}
+	return count(ctx, tx, q, p, args)
+}
+
+// TagHistoryRow is a tag_listing row with its names, for tagHistory.
+type TagHistoryRow struct {
+	BuildID     int64   `db:"build_id"`
+	TagID       int64   `db:"tag_id"`
+	Name        string  `db:"name"`
+	Version     string  `db:"version"`
+	Release     string  `db:"release"`
+	TagName     string  `db:"tag_name"`
+	CreateEvent int64   `db:"create_event"`
+	RevokeEvent *int64  `db:"revoke_event"`
+	CreatorID   int64   `db:"creator_id"`
+	RevokerID   *int64  `db:"revoker_id"`
+	CreatorName string  `db:"creator_name"`
+	RevokerName *string `db:"revoker_name"`
+	CreateUS    int64   `db:"create_us"`
+	RevokeUS    *int64  `db:"revoke_us"`
+	Active      *bool   `db:"active"`
+	State       int     `db:"state"`
+}
+
+// TagHistoryFilter selects tag_listing rows; nil fields match all.
+type TagHistoryFilter struct {
+	BuildID   *int64
+	TagID     *int64
+	PackageID *int64
+	Active    *bool
+}
+
+// TagHistory reads tag_listing rows, newest tagging first.
+func TagHistory(ctx context.Context, tx *Tx, f TagHistoryFilter) ([]TagHistoryRow, error) {
+	var conds []string
+	var args []any
+	if f.BuildID != nil {
+		conds = append(conds, "tl.build_id = ?")
+		args = append(args, *f.BuildID)
+	}
+	if f.TagID != nil {
+		conds = append(conds, "tl.tag_id = ?")
+		args = append(args, *f.TagID)
+	}
+	if f.PackageID != nil {
+		conds = append(conds, "b.pkg_id = ?")
+		args = append(args, *f.PackageID)
+	}
+	if f.Active != nil {
+		if *f.Active {
+			conds = append(conds, "tl.active = TRUE")
+		} else {
+			conds = append(conds, "tl.active IS NULL")
+		}
+	}
+	q := `SELECT tl.build_id, tl.tag_id, p.name, b.version, b.release, t.name AS tag_name, tl.create_event,
+		tl.revoke_event, tl.creator_id, tl.revoker_id, cu.name AS creator_name, ru.name AS revoker_name,
+		e1.time_us AS create_us, e2.time_us AS revoke_us, tl.active, b.state
+		FROM tag_listing tl JOIN build b ON b.id = tl.build_id JOIN package p ON p.id = b.pkg_id
+		JOIN tag t ON t.id = tl.tag_id JOIN users cu ON cu.id = tl.creator_id LEFT JOIN users ru ON ru.id = tl.revoker_id
+		JOIN events e1 ON e1.id = tl.create_event LEFT JOIN events e2 ON e2.id = tl.revoke_event`
+	if len(conds) > 0 {
+		q += " WHERE " + strings.Join(conds, " AND ")
+	}
+	q += " ORDER BY tl.create_event DESC, tl.build_id DESC, tl.tag_id"
+	var out []TagHistoryRow
+	if err := tx.Select(ctx, &out, q, args...); err != nil {
+		return nil, fmt.Errorf("read tag history: %w", err)
+	}
+	return out, nil
+}
+
+// DeleteBuildListings removes every tag_listing row of a build (Koji's
+// resetBuild does) and records the change of the tags that held it.
+func DeleteBuildListings(ctx context.Context, tx *Tx, buildID int64) error {
+	var tags []int64
+	if err := tx.Select(ctx, &tags, "SELECT DISTINCT tag_id FROM tag_listing WHERE build_id = ? AND active = TRUE", buildID); err != nil {
+		return fmt.Errorf("read tags of build %d: %w", buildID, err)
+	}
+	if _, err := tx.Exec(ctx, "DELETE FROM tag_listing WHERE build_id = ?", buildID); err != nil {
+		return fmt.Errorf("delete tag_listing of build %d: %w", buildID, err)
+	}
+	for _, t := range tags {
+		if err := tx.TagChanged(ctx, t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
