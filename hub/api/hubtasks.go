@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -29,17 +30,25 @@ var hubTaskMethods = map[string]hubTaskFunc{
 	"tagBuild": runTagBuild,
 }
 
+// repoManagerMethods are run by the repo manager, outside a transaction
+// (writing a repo takes a while), rather than by the task runner.
+var repoManagerMethods = []string{"newRepo"}
+
 // HubTaskMethods lists the task methods the hub runs itself, sorted.
 func HubTaskMethods() []string {
-	out := make([]string, 0, len(hubTaskMethods))
+	out := make([]string, 0, len(hubTaskMethods)+len(repoManagerMethods))
 	for m := range hubTaskMethods {
 		out = append(out, m)
 	}
+	out = append(out, repoManagerMethods...)
 	sort.Strings(out)
 	return out
 }
 
-func isHubTask(method string) bool { _, ok := hubTaskMethods[method]; return ok }
+func isHubTask(method string) bool {
+	_, ok := hubTaskMethods[method]
+	return ok || slices.Contains(repoManagerMethods, method)
+}
 
 // kickHubTasks wakes the runner (a task to run was committed).
 func (d *Dispatcher) kickHubTasks() {

@@ -414,29 +414,28 @@ func (m *RepoManager) fillSpec(ctx context.Context, c *Call, w *repoWork, opts m
 			listed[e.PackageName] = true
 		}
 	}
-	builds, err := latestRepoBuilds(ctx, c, w.tag.ID, ev)
+	builds, tagged, err := LatestTagged(ctx, c.Tx, w.tag.ID, ev)
 	if err != nil {
 		return err
 	}
-	var rpms []repos.RPM
+	dirOf := map[int64]string{}
 	for _, b := range builds {
-		if !listed[b.PackageName] {
+		if listed[b.PackageName] {
+			dirOf[b.ID] = files.BuildDir(b.PackageName, b.Version, b.Release)
+		}
+	}
+	var rpms []repos.RPM
+	for _, r := range tagged {
+		if r.BuildID == nil || r.ExternalRepoID != 0 || r.MetadataOnly {
 			continue
 		}
-		id := b.ID
-		rs, err := store.ListRPMs(ctx, c.Tx, store.RPMFilter{BuildID: &id}, store.Page{})
-		if err != nil {
-			return err
+		dir, ok := dirOf[*r.BuildID]
+		if !ok {
+			continue
 		}
-		dir := files.BuildDir(b.PackageName, b.Version, b.Release)
-		for _, r := range rs {
-			if r.ExternalRepoID != 0 || r.MetadataOnly {
-				continue
-			}
-			rpms = append(rpms, repos.RPM{ID: r.ID, BuildID: b.ID, Name: r.Name, Version: r.Version, Release: r.Release,
-				Epoch: r.Epoch, Arch: r.Arch, PayloadHash: r.PayloadHash, Size: r.Size, BuildTime: r.BuildTime,
-				Path: filepath.Join(dir, files.RPMPath(r.Name, r.Version, r.Release, r.Arch))})
-		}
+		rpms = append(rpms, repos.RPM{ID: r.ID, BuildID: *r.BuildID, Name: r.Name, Version: r.Version, Release: r.Release,
+			Epoch: r.Epoch, Arch: r.Arch, PayloadHash: r.PayloadHash, Size: r.Size, BuildTime: r.BuildTime,
+			Path: filepath.Join(dir, files.RPMPath(r.Name, r.Version, r.Release, r.Arch))})
 	}
 	comps, err := m.comps(ctx, c, w.tag.ID, ev)
 	if err != nil {
@@ -630,11 +629,4 @@ func faultDocument(err error) string {
 	var buf bytes.Buffer
 	xmlrpc.EncodeFault(&buf, &xmlrpc.Fault{Code: f.Code, String: f.Msg})
 	return buf.String()
-}
-
-// latestRepoBuilds lists the builds a repo of the tag holds at event: the
-// latest tagged build of each package along the inheritance walk.
-func latestRepoBuilds(ctx context.Context, c *Call, tagID int64, event *int64) ([]hub.Build, error) {
-	// Tagging arrives with its own change; until then no build is tagged.
-	return nil, nil
 }

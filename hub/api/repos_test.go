@@ -2,9 +2,11 @@ package api_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 
@@ -190,5 +192,121 @@ func TestRepoProblem(t *testing.T) {
 	if len(repos) != 1 || repos[0].(map[string]any)["state"] != int64(store.RepoProblem) {
 		t.Errorf("repos = %v", repos)
 	}
-	_ = time.Second
+}
+
+// TestRepoContentWithDNF: tagging builds into a build tag gives a READY repo
+// with no manual call, and Debian's dnf reading it lists exactly the latest
+// NVRs; an untagged build leaves, a blocked package is absent, an inherited
+// build is present, and the tag's .repo file works over HTTP.
+func TestRepoContentWithDNF(t *testing.T) {
+	rpms := hubtest.BuildRPMs(t, [][3]string{{"hello", "1.0", "1"}, {"hello", "1.1", "1"}, {"bye", "2.0", "1"}})
+	hubtest.ForEachBackend(t, func(t *testing.T, db *store.DB) {
+		h := hubtest.Start(t, db)
+		m := repoManager(t, h)
+		admin := h.Admin(t)
+		callKw(t, admin, "createTag", []any{"base"}, map[string]any{"arches": "x86_64"})
+		callKw(t, admin, "createTag", []any{"f40-build"}, map[string]any{"parent": "base"})
+		call(t, admin, "createBuildTarget", "f40-candidate", "f40-build", "base")
+		for _, p := range []string{"hello", "bye"} {
+			call(t, admin, "packageListAdd", "base", p, "kojiadmin")
+		}
+		for i, f := range []string{"hello-1.0-1.src.rpm", "hello-1.0-1.noarch.rpm", "hello-1.1-1.src.rpm", "hello-1.1-1.noarch.rpm",
+			"bye-2.0-1.src.rpm", "bye-2.0-1.noarch.rpm"} {
+			importRPM(t, admin, fmt.Sprintf("repo-test/%d", i), f, rpms[f])
+		}
+		call(t, admin, "tagBuildBypass", "base", "hello-1.1-1") // tagged first, so not the latest
+		call(t, admin, "tagBuildBypass", "base", "bye-2.0-1")
+		call(t, admin, "tagBuildBypass", "f40-build", "hello-1.0-1")
+		settle(t, m)
+		arch := filepath.Join(h.TopDir, "repos", "f40-build", "latest", "x86_64")
+		list := func() []string {
+			return hubtest.DNFList(t, "--repofrompath=r,file://"+arch, "--repo=r")
+		}
+		want := []string{"bye-2.0-1.noarch", "hello-1.0-1.noarch"} // bye inherited; hello latest in the tag itself
+		if got := list(); !reflect.DeepEqual(got, want) {
+			t.Fatalf("dnf lists %v, want %v", got, want)
+		}
+		// Through the .repo file, over HTTP, as a user would add it.
+		reposd := t.TempDir()
+		data, err := os.ReadFile(filepath.Join(h.TopDir, "repos", "f40-build", "f40-build.repo"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(reposd, "f40-build.repo"), data, 0o644)
+		if got := hubtest.DNFList(t, "--setopt=reposdir="+reposd); !reflect.DeepEqual(got, want) {
+			t.Errorf("dnf through the .repo file lists %v, want %v", got, want)
+		}
+		call(t, admin, "untagBuildBypass", "f40-build", "hello-1.0-1")
+		settle(t, m)
+		if got := list(); !reflect.DeepEqual(got, []string{"bye-2.0-1.noarch", "hello-1.1-1.noarch"}) {
+			t.Errorf("after untag dnf lists %v", got)
+		}
+		call(t, admin, "packageListBlock", "f40-build", "bye")
+		settle(t, m)
+		if got := list(); !reflect.DeepEqual(got, []string{"hello-1.1-1.noarch"}) {
+			t.Errorf("after block dnf lists %v", got)
+		}
+	})
+}
+
+// BenchmarkTagToRepoReady measures a tag change to READY repo of a
+// 100-package build tag, the manager doing the rest (debounce included).
+func BenchmarkTagToRepoReady(b *testing.B) {
+	var nvrs [][3]string
+	for i := 0; i < 101; i++ {
+		nvrs = append(nvrs, [3]string{fmt.Sprintf("p%03d", i), "1.0", "1"})
+	}
+	rpms := hubtest.BuildRPMs(b, nvrs)
+	h := hubtest.Start(b, hubtest.OpenDB(b, hubtest.SQLite))
+	log := logrus.New()
+	log.SetOutput(io.Discard)
+	m := api.NewRepoManager(api.NewDispatcher(h.DB, h.Config, log), api.DefaultRepoConfig())
+	admin := h.Admin(b)
+	ctxb := context.Background()
+	do := func(method string, args ...any) any {
+		v, err := admin.Call(ctxb, method, args...)
+		if err != nil {
+			b.Fatalf("%s: %v", method, err)
+		}
+		return v
+	}
+	do("createTag", "bench-build")
+	admin.CallKw(ctxb, "editTag2", []any{"bench-build"}, map[string]any{"arches": "x86_64"})
+	do("createBuildTarget", "bench", "bench-build", "bench-build")
+	for i, n := range nvrs {
+		do("packageListAdd", "bench-build", n[0], "kojiadmin")
+		for _, f := range []string{n[0] + "-1.0-1.src.rpm", n[0] + "-1.0-1.noarch.rpm"} {
+			dir := fmt.Sprintf("bench/%d", i)
+			if _, err := admin.Upload(ctxb, uploadChunk(dir, f, rpms[f])); err != nil {
+				b.Fatal(err)
+			}
+			do("importRPM", dir, f)
+		}
+		if i < 100 {
+			do("tagBuildBypass", "bench-build", n[0]+"-1.0-1")
+		}
+	}
+	runCtx, cancel := context.WithCancel(ctxb)
+	defer cancel()
+	go m.Run(runCtx)
+	waitReady := func(after int64) int64 {
+		for {
+			r, _ := admin.Call(ctxb, "getRepo", "bench-build")
+			if rm, ok := r.(map[string]any); ok && rm["id"].(int64) > after {
+				return rm["id"].(int64)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	last := waitReady(0)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		// Alternate tagging and untagging the 101st build.
+		if i%2 == 0 {
+			do("tagBuildBypass", "bench-build", "p100-1.0-1")
+		} else {
+			do("untagBuildBypass", "bench-build", "p100-1.0-1")
+		}
+		last = waitReady(last)
+	}
 }

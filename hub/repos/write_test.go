@@ -9,10 +9,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
-	"sort"
 	"strings"
 	"testing"
 
+	"github.com/gokoji/gokoji/hub/hubtest"
 	"github.com/gokoji/gokoji/hub/repos"
 )
 
@@ -55,31 +55,6 @@ func buildRPM(t testing.TB, topdir, name, version, release, arch string) repos.R
 	return repos.RPM{Name: name, Version: version, Release: release, Arch: arch, Path: rel}
 }
 
-// dnfList asks Debian's dnf what a repo offers.
-func dnfList(t *testing.T, args ...string) []string {
-	t.Helper()
-	if _, err := exec.LookPath("dnf"); err != nil {
-		t.Fatalf("dnf is needed (Debian package dnf; make deps installs it): %v", err)
-	}
-	root := t.TempDir()
-	base := []string{"-q", "--installroot", root, "--setopt=cachedir=" + filepath.Join(root, "cache"),
-		"--setopt=reposdir=" + filepath.Join(root, "repos.d"), "--releasever=1"}
-	base = append(base, args...)
-	base = append(base, "repoquery", "--qf", "%{name}-%{version}-%{release}.%{arch}")
-	out, err := exec.Command("dnf", base...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("dnf %v: %v\n%s", base, err, out)
-	}
-	var got []string
-	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		if l != "" {
-			got = append(got, l)
-		}
-	}
-	sort.Strings(got)
-	return got
-}
-
 func TestWriteRepoReadableByDNF(t *testing.T) {
 	top := t.TempDir()
 	rpms := []repos.RPM{
@@ -110,12 +85,12 @@ func TestWriteRepoReadableByDNF(t *testing.T) {
 	if !strings.Contains(string(pkglist), "toplink/packages/hello/1.0/1/noarch/hello-1.0-1.noarch.rpm") {
 		t.Errorf("pkglist = %s", pkglist)
 	}
-	got := dnfList(t, "--repofrompath=t,file://"+filepath.Join(dir, "x86_64"), "--repo=t")
+	got := hubtest.DNFList(t, "--repofrompath=t,file://"+filepath.Join(dir, "x86_64"), "--repo=t")
 	want := []string{"hello-1.0-1.noarch", "tool-2.0-3.x86_64"} // no debuginfo
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("dnf sees %v, want %v", got, want)
 	}
-	if got := dnfList(t, "--repofrompath=t,file://"+filepath.Join(dir, "i386"), "--repo=t"); !reflect.DeepEqual(got, []string{"hello-1.0-1.noarch"}) {
+	if got := hubtest.DNFList(t, "--repofrompath=t,file://"+filepath.Join(dir, "i386"), "--repo=t"); !reflect.DeepEqual(got, []string{"hello-1.0-1.noarch"}) {
 		t.Errorf("i386 repo offers %v", got)
 	}
 
@@ -133,7 +108,7 @@ func TestWriteRepoReadableByDNF(t *testing.T) {
 	reposd := t.TempDir()
 	data, _ := os.ReadFile(repoFile)
 	os.WriteFile(filepath.Join(reposd, "f40-build.repo"), data, 0o644)
-	got = dnfList(t, "--setopt=reposdir="+reposd)
+	got = hubtest.DNFList(t, "--setopt=reposdir="+reposd)
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("dnf through the .repo file sees %v, want %v", got, want)
 	}
