@@ -36,11 +36,17 @@ var repoManagerMethods = []string{"newRepo"}
 
 // HubTaskMethods lists the task methods the hub runs itself, sorted.
 func HubTaskMethods() []string {
-	out := make([]string, 0, len(hubTaskMethods)+len(repoManagerMethods))
+	out := append(runnerMethods(), repoManagerMethods...)
+	sort.Strings(out)
+	return out
+}
+
+// runnerMethods are the methods this runner runs (not the repo manager's).
+func runnerMethods() []string {
+	out := make([]string, 0, len(hubTaskMethods))
 	for m := range hubTaskMethods {
 		out = append(out, m)
 	}
-	out = append(out, repoManagerMethods...)
 	sort.Strings(out)
 	return out
 }
@@ -105,7 +111,7 @@ func (d *Dispatcher) runOneHubTask(ctx context.Context) (bool, error) {
 	if ok, err := store.TryHubTaskLease(ctx, tx); err != nil || !ok {
 		return false, err
 	}
-	t, err := store.PickHubTask(ctx, tx, HubTaskMethods())
+	t, err := store.PickHubTask(ctx, tx, runnerMethods())
 	if err != nil || t == nil {
 		return false, err
 	}

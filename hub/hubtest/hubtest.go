@@ -15,6 +15,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 	"github.com/sirupsen/logrus"
@@ -226,3 +227,17 @@ func Normalize(t testing.TB, v any) any {
 
 // Len is the length of a slice of any element type (a handler's typed answer).
 func Len(v any) int { return reflect.ValueOf(v).Len() }
+
+// RunWorkers starts what kojihub runs beside the HTTP server: the repo
+// manager and the worker of hub-run tasks (tagBuild), until the test ends.
+func (h *Hub) RunWorkers(t testing.TB) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	rc := api.DefaultRepoConfig()
+	rc.TopURL = h.Base + "/kojifiles"
+	m := api.NewRepoManager(h.Dispatcher, rc)
+	done := make(chan struct{}, 2)
+	go func() { m.Run(ctx); done <- struct{}{} }()
+	go func() { h.Dispatcher.HubTaskWorker(ctx, 200*time.Millisecond); done <- struct{}{} }()
+	t.Cleanup(func() { cancel(); <-done; <-done })
+}

@@ -17,10 +17,20 @@ func SpecsDir(t testing.TB) string {
 // definitions (name → value) and returns the source and binary RPMs by file
 // name. Builds are reproducible: build time and host are fixed.
 func BuildSpec(t testing.TB, spec string, defines map[string]string) map[string][]byte {
+	return buildSpec(t, "-ba", spec, defines)
+}
+
+// BuildSRPM makes only the source RPM of testdata/specs/<spec> (for specs
+// whose build fails on purpose).
+func BuildSRPM(t testing.TB, spec string) map[string][]byte {
+	return buildSpec(t, "-bs", spec, nil)
+}
+
+func buildSpec(t testing.TB, mode, spec string, defines map[string]string) map[string][]byte {
 	t.Helper()
 	RequireCommand(t, "rpmbuild", "rpm")
 	top := t.TempDir()
-	args := []string{"--quiet", "-ba", "--define", "_topdir " + top,
+	args := []string{"--quiet", mode, "--define", "_topdir " + top,
 		"--define", "_buildhost test.example.com", "--define", "use_source_date_epoch_as_buildtime 1",
 		"--define", "clamp_mtime_to_source_date_epoch 1", "--define", "_binary_payload w1.gzdio"}
 	for k, v := range defines {

@@ -1,0 +1,258 @@
+package builderd_test
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/gokoji/gokoji/builderd"
+	"github.com/gokoji/gokoji/builderd/buildroot"
+	"github.com/gokoji/gokoji/hub"
+	"github.com/gokoji/gokoji/hub/hubtest"
+	"github.com/gokoji/gokoji/hub/kojiclient"
+	"github.com/gokoji/gokoji/hub/store"
+	"github.com/gokoji/gokoji/hub/xmlrpc"
+)
+
+var ctx = context.Background()
+
+func call(t *testing.T, c *xmlrpc.Client, method string, args ...any) any {
+	t.Helper()
+	v, err := c.Call(ctx, method, args...)
+	if err != nil {
+		t.Fatalf("%s: %v", method, err)
+	}
+	return v
+}
+
+func callKw(t *testing.T, c *xmlrpc.Client, method string, args []any, kw map[string]any) any {
+	t.Helper()
+	v, err := c.CallKw(ctx, method, args, kw)
+	if err != nil {
+		t.Fatalf("%s: %v", method, err)
+	}
+	return v
+}
+
+// world is a hub with its workers, the tags and target of a Koji install,
+// and one build host.
+type world struct {
+	h     *hubtest.Hub
+	admin *xmlrpc.Client
+}
+
+func newWorld(t *testing.T, db *store.DB) *world {
+	h := hubtest.Start(t, db)
+	h.RunWorkers(t)
+	admin := h.Admin(t)
+	callKw(t, admin, "createTag", []any{"dist"}, map[string]any{"arches": "x86_64"})
+	callKw(t, admin, "createTag", []any{"dist-build"}, map[string]any{"parent": "dist", "arches": "x86_64"})
+	call(t, admin, "createBuildTarget", "dist-candidate", "dist-build", "dist")
+	for _, p := range []string{"gk-noarch", "gk-arch", "gk-fail", "gk-slow", "gk-git"} {
+		call(t, admin, "packageListAdd", "dist", p, "kojiadmin")
+	}
+	callKw(t, admin, "addHost", []any{"builder1", []any{"x86_64"}}, map[string]any{"password": "bpw"})
+	call(t, admin, "addHostToChannel", "builder1", "createrepo")
+	return &world{h: h, admin: admin}
+}
+
+// startBuilder runs a builderd daemon in this process as builder1 until the
+// returned stop is called (or the test ends).
+func (w *world) startBuilder(t *testing.T) (stop func()) {
+	t.Helper()
+	s := &kojiclient.Session{URL: w.h.URL}
+	if err := s.Login(ctx, "builder1", "bpw"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CallKw(ctx, "exclusiveSession", nil, map[string]any{"force": true}); err != nil {
+		t.Fatal(err)
+	}
+	log := logrus.New()
+	log.SetOutput(io.Discard)
+	d := &builderd.Daemon{
+		Hub: builderd.NewSessionHub(s),
+		Config: builderd.Config{WorkDir: t.TempDir(), TopURL: w.h.Base + "/kojifiles", SleepTime: 200 * time.Millisecond,
+			MaxJobs: 4, TaskTimeout: 10 * time.Minute, LogInterval: 300 * time.Millisecond},
+		Log:      log,
+		Handlers: builderd.Handlers(&buildroot.RPMBuild{}),
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { d.Run(rctx, 0); close(done) }()
+	stopped := false
+	stop = func() {
+		if !stopped {
+			stopped = true
+			cancel()
+			<-done
+		}
+	}
+	t.Cleanup(stop)
+	return stop
+}
+
+// uploadSRPM builds a test spec's SRPM and uploads it as koji build does.
+func (w *world) uploadSRPM(t *testing.T, spec string) string {
+	t.Helper()
+	rpms := hubtest.BuildSRPM(t, spec+".spec")
+	for name, data := range rpms {
+		if strings.HasSuffix(name, ".src.rpm") {
+			dir := fmt.Sprintf("cli-build/%d.test", time.Now().UnixNano())
+			if _, err := w.admin.Upload(ctx, xmlrpc.UploadChunk{Dir: dir, Name: name, Overwrite: true, Data: data}); err != nil {
+				t.Fatal(err)
+			}
+			return dir + "/" + name
+		}
+	}
+	t.Fatalf("no SRPM from %s", spec)
+	return ""
+}
+
+// waitTask polls until the task ends. The deadline only guards against a
+// hang; speed is measured by benchmarks.
+func (w *world) waitTask(t *testing.T, id any) map[string]any {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Minute)
+	for {
+		info := call(t, w.admin, "getTaskInfo", id).(map[string]any)
+		if hub.TaskDone(int(info["state"].(int64))) {
+			return info
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("task %v did not finish: %v", id, info)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// TestBuildFromSRPM: an uploaded SRPM built against a target ends with the
+// task CLOSED, the build COMPLETE, the RPMs under packages/, and the build
+// tagged in the destination tag.
+func TestBuildFromSRPM(t *testing.T) {
+	hubtest.RequireCommand(t, "rpmbuild", "rpm")
+	hubtest.ForEachBackend(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		w.startBuilder(t)
+		src := w.uploadSRPM(t, "gk-arch")
+		task := call(t, w.admin, "build", src, "dist-candidate", map[string]any{})
+		info := w.waitTask(t, task)
+		if info["state"] != int64(hub.TaskClosed) {
+			res, err := w.admin.Call(ctx, "getTaskResult", task)
+			t.Fatalf("build task %v: %v %v", info["state"], res, err)
+		}
+		b := call(t, w.admin, "getBuild", "gk-arch-1.0-1").(map[string]any)
+		if b["state"] != int64(hub.BuildComplete) || b["task_id"] != task {
+			t.Errorf("build = %v", b)
+		}
+		for _, f := range []string{"x86_64/gk-arch-1.0-1.x86_64.rpm", "src/gk-arch-1.0-1.src.rpm"} {
+			if _, err := os.Stat(filepath.Join(w.h.TopDir, "packages", "gk-arch", "1.0", "1", f)); err != nil {
+				t.Errorf("missing %s: %v", f, err)
+			}
+		}
+		tagged := call(t, w.admin, "listTagged", "dist").([]any)
+		if len(tagged) != 1 || tagged[0].(map[string]any)["nvr"] != "gk-arch-1.0-1" {
+			t.Errorf("listTagged(dist) = %v", tagged)
+		}
+		kids := call(t, w.admin, "getTaskChildren", task).([]any)
+		methods := map[string]bool{}
+		for _, k := range kids {
+			methods[k.(map[string]any)["method"].(string)] = true
+		}
+		for _, m := range []string{"rebuildSRPM", "buildArch", "tagBuild"} {
+			if !methods[m] {
+				t.Errorf("no %s subtask among %v", m, methods)
+			}
+		}
+	})
+}
+
+// TestBuildFailure: a failing spec ends with the task FAILED, build.log
+// holding rpmbuild's error, and the build FAILED.
+func TestBuildFailure(t *testing.T) {
+	hubtest.RequireCommand(t, "rpmbuild", "rpm")
+	db := hubtest.OpenDB(t, hubtest.SQLite)
+	w := newWorld(t, db)
+	w.startBuilder(t)
+	src := w.uploadSRPM(t, "gk-fail")
+	task := call(t, w.admin, "build", src, "dist-candidate", map[string]any{})
+	if info := w.waitTask(t, task); info["state"] != int64(hub.TaskFailed) {
+		t.Fatalf("build task ended %v", info)
+	}
+	_, err := w.admin.Call(ctx, "getTaskResult", task)
+	if f, ok := err.(*xmlrpc.Fault); !ok || f.Code != hub.CodeBuild {
+		t.Errorf("getTaskResult = %v, want a BuildError", err)
+	}
+	b := call(t, w.admin, "getBuild", "gk-fail-1.0-1").(map[string]any)
+	if b["state"] != int64(hub.BuildFailed) {
+		t.Errorf("build state %v, want FAILED", b["state"])
+	}
+	// The buildArch child's build.log holds the spec's own output.
+	var arch any
+	for _, k := range call(t, w.admin, "getTaskChildren", task).([]any) {
+		if k.(map[string]any)["method"] == "buildArch" {
+			arch = k.(map[string]any)["id"]
+		}
+	}
+	log := call(t, w.admin, "downloadTaskOutput", arch, "build.log")
+	data, _ := log.(string)
+	if b, ok := log.([]byte); ok {
+		data = string(b)
+	}
+	if !strings.Contains(decodeB64(data), "gk-fail: about to fail on purpose") {
+		t.Errorf("build.log does not hold rpmbuild's output: %q", data)
+	}
+}
+
+// TestCancelBuild: cancelling mid-build stops the build and leaves no
+// process behind.
+func TestCancelBuild(t *testing.T) {
+	hubtest.RequireCommand(t, "rpmbuild", "rpm")
+	db := hubtest.OpenDB(t, hubtest.SQLite)
+	w := newWorld(t, db)
+	w.startBuilder(t)
+	src := w.uploadSRPM(t, "gk-slow")
+	task := call(t, w.admin, "build", src, "dist-candidate", map[string]any{})
+	deadline := time.Now().Add(2 * time.Minute)
+	for !sleeping() {
+		if time.Now().After(deadline) {
+			t.Fatal("the slow build never started")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	call(t, w.admin, "cancelTask", task)
+	// kill happens on the builder's next poll; give it a few of them
+	for i := 0; i < 50 && sleeping(); i++ {
+		time.Sleep(200 * time.Millisecond)
+	}
+	if sleeping() {
+		t.Fatal("build processes survived the cancel")
+	}
+	if st := call(t, w.admin, "getTaskInfo", task).(map[string]any)["state"]; st != int64(hub.TaskCanceled) {
+		t.Errorf("task state %v", st)
+	}
+	if b := call(t, w.admin, "getBuild", "gk-slow-1.0-1"); b != nil && b.(map[string]any)["state"] != int64(hub.BuildCanceled) {
+		t.Errorf("build = %v", b)
+	}
+}
+
+// sleeping tells whether gk-slow's build is running (its %build sleeps 300).
+func sleeping() bool {
+	out, _ := exec.Command("pgrep", "-f", "sleep 300").Output()
+	return len(out) > 0
+}
+
+func decodeB64(s string) string {
+	if b, err := base64.StdEncoding.DecodeString(s); err == nil {
+		return string(b)
+	}
+	return s
+}
