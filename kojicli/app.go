@@ -57,6 +57,8 @@ type app struct {
 	quiet   bool
 	sess    *kojiclient.Session
 	sleep   func(time.Duration)
+
+	quietOut io.Writer // the real stdout while a.out is muted
 }
 
 // exitError is Python's error(msg, code): msg (if any) on stderr, exit code.
@@ -192,6 +194,7 @@ func (a *app) report(err error) int {
 	var ce *kojiclient.ConnError
 	var he *xmlrpc.HTTPError
 	var cfg *kojiclient.ConfigError
+	var pe *pyError
 	switch {
 	case errors.Is(err, helpExit{}):
 		return 0
@@ -213,6 +216,8 @@ func (a *app) report(err error) int {
 		a.logError("HTTPError: " + he.Status + " for url: " + a.profile.Server)
 	case errors.As(err, &cfg):
 		a.logError("ConfigurationError: " + cfg.Msg)
+	case errors.As(err, &pe):
+		a.logError(pe.Error())
 	default:
 		a.logError("GenericError: " + err.Error())
 	}
