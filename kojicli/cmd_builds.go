@@ -947,7 +947,7 @@ func cmdBuildinfo(a *app, args []string) error {
 			}
 			task = asMap(t)
 		}
-		tags, err := a.call("listTags", info["id"])
+		tags, err := a.call("listTags", ref)
 		if err != nil {
 			return err
 		}

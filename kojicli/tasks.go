@@ -22,12 +22,12 @@ const (
 func taskState(t map[string]any) string { return enumName(taskStates, t["state"]) }
 
 // runningInBackground is _running_in_bg: stdin is not a terminal, or the
-// process is not in the terminal's foreground group (not checked here).
-// Commands that would watch a task by default (build, resubmit, tag-build …)
-// do not watch then. Tests replace it.
+// process is not in the terminal's foreground group. Commands that would
+// watch a task by default (build, resubmit, tag-build …) do not watch then.
+// Tests replace it.
 var runningInBackground = func() bool {
-	st, err := os.Stdin.Stat()
-	return err != nil || st.Mode()&os.ModeCharDevice == 0
+	fd := os.Stdin.Fd()
+	return !isTerminal(fd) || !foreground(fd)
 }
 
 // shouldWait is "options.wait or (options.wait is None and not _running_in_bg())".
