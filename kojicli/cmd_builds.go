@@ -684,7 +684,7 @@ func cmdListBuilds(a *app, args []string) error {
 			return err
 		}
 		if b == nil {
-			return p.errorf("No such build: %s", pyRepr(id))
+			return p.errorf("No such build: '%s'", pyStrOf(id))
 		}
 		data = []map[string]any{asMap(b)}
 	} else {
