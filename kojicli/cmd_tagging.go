@@ -1,6 +1,8 @@
 package kojicli
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -409,7 +411,11 @@ func cmdUntagBuild(a *app, args []string) error {
 		}
 		var out []map[string]any
 		for _, r := range res {
-			for _, x := range asList(asMap(r.Value)["tag_listing"]) {
+			tl, ok := asMap(r.Value)["tag_listing"]
+			if !ok {
+				return nil, &pyError{"KeyError", "'tag_listing'"}
+			}
+			for _, x := range asList(tl) {
 				out = append(out, asMap(x))
 			}
 		}
@@ -431,7 +437,11 @@ func cmdUntagBuild(a *app, args []string) error {
 			if err != nil {
 				return err
 			}
-			for _, x := range asList(asMap(v)["tag_listing"]) {
+			tl, ok := asMap(v)["tag_listing"]
+			if !ok {
+				return &pyError{"KeyError", "'tag_listing'"}
+			}
+			for _, x := range asList(tl) {
 				tagged = append(tagged, asMap(x))
 			}
 		} else if tagged, err = history("package", pos[1:]); err != nil {
@@ -840,8 +850,11 @@ func cmdRegenRepo(a *app, args []string) error {
 			return nil
 		}
 		r, err := w.waitRequest(req)
+		if f, ok := isFault(err); ok {
+			err = fmt.Errorf("%s", f.String)
+		}
 		if err != nil {
-			if _, ok := isFault(err); ok {
+			if isCtxErr(err) {
 				return err
 			}
 			if o.b("quiet") || a.quiet {
@@ -1012,8 +1025,13 @@ func cmdWaitRepo(a *app, args []string) error {
 		return err
 	}
 	r, err := w.waitRepo(anon)
+	if f, ok := isFault(err); ok {
+		// koji.GenericError, which the Python CLI catches here, is the base
+		// of every hub fault.
+		err = fmt.Errorf("%s", f.String)
+	}
 	if err != nil {
-		if _, ok := isFault(err); ok {
+		if _, ok := err.(exitCode); ok || isCtxErr(err) {
 			return err
 		}
 		if quiet {
@@ -1077,4 +1095,8 @@ func (a *app) waitRepoCompat(tag map[string]any, nvrs []string, timeout int, qui
 			return done(true, fmt.Sprintf("Successfully waited %s for a new %s repo", durationStr(start), name))
 		}
 	}
+}
+
+func isCtxErr(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
