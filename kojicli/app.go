@@ -107,10 +107,13 @@ func globalParser() *optionParser {
 	return p
 }
 
+// pollSleep waits between polls of watch-task and friends; tests replace it.
+var pollSleep = time.Sleep
+
 // Main runs the CLI with args (without the program name) and returns the
 // exit status.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	a := &app{ctx: ctx, out: stdout, errw: stderr, sleep: time.Sleep}
+	a := &app{ctx: ctx, out: stdout, errw: stderr, sleep: pollSleep}
 	return a.main(args)
 }
 
