@@ -57,6 +57,8 @@ type app struct {
 	quiet   bool
 	sess    *kojiclient.Session
 	sleep   func(time.Duration)
+
+	quietOut io.Writer // the real stdout while a.out is muted
 }
 
 // exitError is Python's error(msg, code): msg (if any) on stderr, exit code.
@@ -105,10 +107,13 @@ func globalParser() *optionParser {
 	return p
 }
 
+// pollSleep waits between polls of watch-task and friends; tests replace it.
+var pollSleep = time.Sleep
+
 // Main runs the CLI with args (without the program name) and returns the
 // exit status.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	a := &app{ctx: ctx, out: stdout, errw: stderr, sleep: time.Sleep}
+	a := &app{ctx: ctx, out: stdout, errw: stderr, sleep: pollSleep}
 	return a.main(args)
 }
 
@@ -192,6 +197,7 @@ func (a *app) report(err error) int {
 	var ce *kojiclient.ConnError
 	var he *xmlrpc.HTTPError
 	var cfg *kojiclient.ConfigError
+	var pe *pyError
 	switch {
 	case errors.Is(err, helpExit{}):
 		return 0
@@ -213,6 +219,8 @@ func (a *app) report(err error) int {
 		a.logError("HTTPError: " + he.Status + " for url: " + a.profile.Server)
 	case errors.As(err, &cfg):
 		a.logError("ConfigurationError: " + cfg.Msg)
+	case errors.As(err, &pe):
+		a.logError(pe.Error())
 	default:
 		a.logError("GenericError: " + err.Error())
 	}

@@ -211,10 +211,13 @@ func createTask(ctx context.Context, c *Call, method string, args []any, o taskO
 		nt.Priority = hub.PriorityDefault
 		nt.Arch = "noarch"
 		nt.Label = nil
-		if c.Session == nil {
+		switch {
+		case o.Owner != nil: // set below
+		case c.Session == nil:
 			return 0, hub.GenericError("task must have an owner")
+		default:
+			nt.Owner = c.Session.UserID
 		}
-		nt.Owner = c.Session.UserID
 	}
 	if o.Owner != nil {
 		nt.Owner = *o.Owner

@@ -105,17 +105,9 @@ func (m *RepoManager) inTx(ctx context.Context, fn func(c *Call) error) error {
 		if err != nil {
 			return err
 		}
-		if u == nil {
-			// The user repo work is recorded under, like Koji's kojira.
-			id, err := store.CreateUser(ctx, tx, store.NewUser{Name: repoUser})
-			if err != nil {
-				return err
-			}
-			if u, err = store.UserBy(ctx, tx, "id", id); err != nil {
-				return err
-			}
+		if u != nil {
+			c.Session = &Session{Session: store.Session{UserID: u.ID}, User: *u}
 		}
-		c.Session = &Session{Session: store.Session{UserID: u.ID}, User: *u}
 		if err := fn(c); err != nil {
 			return err
 		}
@@ -129,6 +121,24 @@ func (m *RepoManager) inTx(ctx context.Context, fn func(c *Call) error) error {
 }
 
 const repoUser = "kojira"
+
+// ensureRepoUser is the user automatic repo requests belong to, like Koji's
+// kojira; it is made the first time one is needed.
+func ensureRepoUser(ctx context.Context, c *Call) (int64, error) {
+	if c.Session != nil {
+		return c.Session.UserID, nil
+	}
+	id, err := store.CreateUser(ctx, c.Tx, store.NewUser{Name: repoUser})
+	if err != nil {
+		return 0, err
+	}
+	u, err := store.UserBy(ctx, c.Tx, "id", id)
+	if err != nil {
+		return 0, err
+	}
+	c.Session = &Session{Session: store.Session{UserID: u.ID}, User: *u}
+	return id, nil
+}
 
 // requestsFromChanges turns settled tag changes into repo requests for the
 // build tags (and repo.auto tags) among the changed tags and their
@@ -188,7 +198,11 @@ func (m *RepoManager) requestsFromChanges(ctx context.Context, c *Call) (bool, e
 		} else if r != nil {
 			continue
 		}
-		if _, _, err := queueRepoRequest(ctx, c, tag, opts, &minEv, nil, hub.PriorityDefault+5, c.UserID()); err != nil {
+		owner, err := ensureRepoUser(ctx, c)
+		if err != nil {
+			return false, err
+		}
+		if _, _, err := queueRepoRequest(ctx, c, tag, opts, &minEv, nil, hub.PriorityDefault+5, owner); err != nil {
 			return false, err
 		}
 	}

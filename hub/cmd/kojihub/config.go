@@ -28,6 +28,8 @@ type config struct {
 	CheckClientIP  bool
 	LogLevel       string
 	TopURL         string
+	RepoManager    bool
+	HubTasks       bool
 	RepoRetention  time.Duration
 	ReadyTimeout   time.Duration
 	AssignTimeout  time.Duration
@@ -59,6 +61,8 @@ func newFlagSet(c *config) (*flag.FlagSet, *string) {
 	fs.BoolVar(&c.CheckClientIP, "check-client-ip", true, "tie sessions to the client address that logged in")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.StringVar(&c.TopURL, "topurl", "", "the URL of /kojifiles/ as clients see it, for dnf .repo files (default http://<listen>/kojifiles)")
+	fs.BoolVar(&c.RepoManager, "repo-manager", true, "regenerate repos of build tags when their content changes (off: only by hand)")
+	fs.BoolVar(&c.HubTasks, "hub-tasks", true, "run the tasks the hub runs itself (tagBuild) in this hub")
 	fs.DurationVar(&c.RepoRetention, "repo-retention", 24*time.Hour, "how long an expired repo is kept before it is deleted")
 	fs.DurationVar(&c.ReadyTimeout, "ready-timeout", 180*time.Second, "a host with no heartbeat this long is marked not ready (Koji's ReadyTimeout)")
 	fs.DurationVar(&c.AssignTimeout, "assign-timeout", 300*time.Second, "an ASSIGNED task its host has not opened this long goes back to FREE (Koji's AssignTimeout)")

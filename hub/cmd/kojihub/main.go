@@ -94,9 +94,13 @@ func run(ctx context.Context, cfg config, log *logrus.Logger) error {
 		repoCfg.Holder = fmt.Sprintf("%s:%d", host, os.Getpid())
 	}
 	// Repos follow tag changes with no separate daemon.
-	go api.NewRepoManager(dispatcher, repoCfg).Run(ctx)
+	if cfg.RepoManager {
+		go api.NewRepoManager(dispatcher, repoCfg).Run(ctx)
+	}
 	// Tasks the hub runs itself (tagBuild): no builder needed.
-	go dispatcher.HubTaskWorker(ctx, 5*time.Second)
+	if cfg.HubTasks {
+		go dispatcher.HubTaskWorker(ctx, 5*time.Second)
+	}
 	srv := &server.Server{
 		Dispatcher: dispatcher,
 		TopDir:     topdir,
