@@ -14,6 +14,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/gokoji/gokoji/builderd/buildroot"
 	"github.com/gokoji/gokoji/hub/xmlrpc"
 )
 
@@ -110,6 +111,9 @@ func (d *Daemon) Run(ctx context.Context, drain time.Duration) error {
 // killed): they go back to FREE and run again; finished subtasks are kept,
 // since subtasks are found again by label.
 func (d *Daemon) recover(ctx context.Context) error {
+	if n := buildroot.KillLeftovers(d.Config.WorkDir); n > 0 {
+		d.Log.WithField("groups", n).Info("killed builds an earlier run left behind")
+	}
 	res, err := d.Hub.Call(ctx, "host.getHostTasks")
 	if err != nil {
 		return fmt.Errorf("host.getHostTasks: %w", err)

@@ -256,3 +256,110 @@ func decodeB64(s string) string {
 	}
 	return s
 }
+
+// TestBuildFromGit: a git source (a local file:// repository, pinned to a
+// commit) builds the same way, and the build records the resolved commit.
+func TestBuildFromGit(t *testing.T) {
+	hubtest.RequireCommand(t, "git", "git")
+	db := hubtest.OpenDB(t, hubtest.SQLite)
+	w := newWorld(t, db)
+	w.startBuilder(t)
+	repo := t.TempDir()
+	spec, err := os.ReadFile(filepath.Join(hubtest.SpecsDir(t), "gk-noarch.spec"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(repo, "gk-git.spec"), []byte(strings.ReplaceAll(string(spec), "gk-noarch", "gk-git")), 0o644)
+	git := func(args ...string) string {
+		cmd := exec.Command("git", args...)
+		cmd.Dir = repo
+		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	git("init", "-q", "-b", "main")
+	git("add", ".")
+	git("commit", "-q", "-m", "spec")
+	commit := git("rev-parse", "HEAD")
+	src := "git+file://" + repo + "#main"
+	task := call(t, w.admin, "build", src, "dist-candidate", map[string]any{})
+	if info := w.waitTask(t, task); info["state"] != int64(hub.TaskClosed) {
+		res, err := w.admin.Call(ctx, "getTaskResult", task)
+		t.Fatalf("build task %v: %v %v", info["state"], res, err)
+	}
+	b := call(t, w.admin, "getBuild", "gk-git-1.0-1").(map[string]any)
+	if b["state"] != int64(hub.BuildComplete) {
+		t.Errorf("build = %v", b)
+	}
+	if src, _ := b["source"].(string); !strings.HasSuffix(src, "#"+commit) {
+		t.Errorf("build source %q does not name commit %s", src, commit)
+	}
+}
+
+// TestBuilderKilledMidBuild: builderd killed with SIGKILL mid-build and
+// started again finishes the build exactly once, reusing the finished
+// subtasks, and leaves no task OPEN.
+func TestBuilderKilledMidBuild(t *testing.T) {
+	hubtest.RequireCommand(t, "rpmbuild", "rpm")
+	bin := filepath.Join(t.TempDir(), "builderd")
+	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/builderd").CombinedOutput(); err != nil {
+		t.Fatalf("go build builderd: %v\n%s", err, out)
+	}
+	db := hubtest.OpenDB(t, hubtest.SQLite)
+	w := newWorld(t, db)
+	call(t, w.admin, "packageListAdd", "dist", "gk-pause", "kojiadmin")
+	work := t.TempDir()
+	start := func() *exec.Cmd {
+		cmd := exec.Command(bin, "--server", w.h.URL, "--topurl", w.h.Base+"/kojifiles", "--user", "builder1",
+			"--password", "bpw", "--workdir", work, "--sleeptime", "200ms", "--log-interval", "300ms", "--force-lock")
+		cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		return cmd
+	}
+	first := start()
+	src := w.uploadSRPM(t, "gk-pause")
+	task := call(t, w.admin, "build", src, "dist-candidate", map[string]any{})
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		if out, _ := exec.Command("pgrep", "-f", "sleep 4.321").Output(); len(out) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			first.Process.Kill()
+			t.Fatal("the build never reached its build step")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	first.Process.Kill() // SIGKILL: no cleanup, no freeing
+	first.Wait()
+	second := start()
+	defer func() { second.Process.Kill(); second.Wait() }()
+	info := w.waitTask(t, task)
+	if info["state"] != int64(hub.TaskClosed) {
+		res, err := w.admin.Call(ctx, "getTaskResult", task)
+		t.Fatalf("build after the restart: %v %v %v", info["state"], res, err)
+	}
+	builds := callKw(t, w.admin, "listBuilds", nil, map[string]any{"prefix": "gk-pause"}).([]any)
+	if len(builds) != 1 || builds[0].(map[string]any)["state"] != int64(hub.BuildComplete) {
+		t.Fatalf("builds of gk-pause = %v, want exactly one COMPLETE", builds)
+	}
+	kids := call(t, w.admin, "getTaskChildren", task).([]any)
+	perLabel := map[string]int{}
+	for _, k := range kids {
+		m := k.(map[string]any)
+		perLabel[fmt.Sprint(m["method"])]++
+		if m["state"] == int64(hub.TaskOpen) {
+			t.Errorf("task %v left OPEN", m["id"])
+		}
+	}
+	for m, n := range perLabel {
+		if n != 1 {
+			t.Errorf("%d %s subtasks, want one (subtasks are found again by label)", n, m)
+		}
+	}
+}

@@ -419,7 +419,12 @@ func (h *buildHandler) Run(ctx context.Context, d *Daemon, t *Task) (any, error)
 	var buildID any
 	if !scratch {
 		data := map[string]any{"name": hdr.Name(), "version": hdr.Version(), "release": hdr.Release(),
-			"epoch": nil, "task_id": t.ID, "source": srpmRes["source"]}
+			"epoch": nil, "task_id": t.ID}
+		// As Koji records it: the resolved source, and the URL as given.
+		if s, ok := srpmRes["source"].(map[string]any); ok {
+			data["source"] = s["source"]
+			data["extra"] = map[string]any{"source": map[string]any{"original_url": s["url"]}}
+		}
 		if e := hdr.Epoch(); e != nil {
 			data["epoch"] = *e
 		}

@@ -110,6 +110,10 @@ func run(ctx context.Context, w io.Writer, dir string, name string, args ...stri
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start %s: %w", name, err)
 	}
+	// A marker lets a restarted daemon kill what a killed one left running.
+	marker := filepath.Join(dir, fmt.Sprintf(".pgid-%d", cmd.Process.Pid))
+	os.WriteFile(marker, nil, 0o644)
+	defer os.Remove(marker)
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	select {
@@ -121,4 +125,22 @@ func run(ctx context.Context, w io.Writer, dir string, name string, args ...stri
 		<-done
 		return ctx.Err()
 	}
+}
+
+// KillLeftovers kills the process groups that commands of an earlier,
+// killed daemon left running under workdir (they are marked by .pgid-<n>
+// files in their task directories).
+func KillLeftovers(workdir string) int {
+	marks, _ := filepath.Glob(filepath.Join(workdir, "*", ".pgid-*"))
+	n := 0
+	for _, m := range marks {
+		var pgid int
+		if _, err := fmt.Sscanf(filepath.Base(m), ".pgid-%d", &pgid); err == nil && pgid > 1 {
+			if syscall.Kill(-pgid, syscall.SIGKILL) == nil {
+				n++
+			}
+		}
+		os.Remove(m)
+	}
+	return n
 }
