@@ -306,14 +306,29 @@ func repoDelete(ctx context.Context, c *Call) (any, error) {
 	return 0, changeRepoState(ctx, c, c.Args.Value("repo_id"), store.RepoDeleted)
 }
 
-// repoRefs lists the buildroots that use a repo. Build roots arrive with
-// the build host calls; until then nothing refers to a repo.
+// repoRefs lists the buildroots that still use a repo (not EXPIRED):
+// [{id, host_id, create_event, state}], as Koji's repo_references.
 func repoRefs(ctx context.Context, c *Call, info any) ([]any, error) {
-	if _, ok := toInt(info); !ok {
+	id, ok := toInt(info)
+	if !ok {
 		return nil, hub.ParameterError("repo_id must be an integer, not %s", typeName(info))
 	}
-	return []any{}, nil
+	brs, err := store.ListBuildroots(ctx, c.Tx, store.BuildrootFilter{RepoID: &id}, store.Page{Limit: -1})
+	if err != nil {
+		return nil, err
+	}
+	out := []any{}
+	for _, b := range brs {
+		if b.State != nil && *b.State == brExpired {
+			continue
+		}
+		out = append(out, map[string]any{"id": b.ID, "host_id": b.HostID, "create_event": b.CreateEventID, "state": b.State})
+	}
+	return out, nil
 }
+
+// brExpired is Koji's BR_STATES['EXPIRED'].
+const brExpired = 3
 
 func repoReferences(ctx context.Context, c *Call) (any, error) {
 	return repoRefs(ctx, c, c.Args.Value("repo_id"))

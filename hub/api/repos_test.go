@@ -164,6 +164,23 @@ func TestRepoRequests(t *testing.T) {
 		call(t, admin, "repoExpire", id)
 		_, err = admin.Call(ctx, "repo.setState", id, int64(store.RepoReady))
 		fault(t, err, hub.CodeGeneric, "Invalid repo state transition")
+		// A buildroot using a repo keeps it from deletion.
+		host, _ := startHost(t, h, admin, "b1.example.com", []any{"x86_64"})
+		jobID := call(t, admin, "makeTask", "job", []any{}).(int64)
+		call(t, host, "host.getTask")
+		call(t, host, "host.openTask", jobID)
+		br := call(t, host, "host.newBuildRoot", id, "x86_64", jobID).(int64)
+		if n := call(t, admin, "repoDelete", id); n != int64(1) {
+			t.Errorf("repoDelete of a used repo = %v, want 1 reference", n)
+		}
+		refs := call(t, admin, "repo.references", id).([]any)
+		if len(refs) != 1 || refs[0].(map[string]any)["id"] != br {
+			t.Errorf("repo.references = %v", refs)
+		}
+		call(t, host, "host.setBuildRootState", br, "EXPIRED", jobID)
+		if n := call(t, admin, "repoDelete", id); n != int64(0) {
+			t.Errorf("repoDelete of an unused repo = %v", n)
+		}
 	})
 }
 
