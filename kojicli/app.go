@@ -376,25 +376,7 @@ func pyStrOf(v any) string {
 	return pyRepr(v)
 }
 
-func truthy(v any) bool {
-	switch x := v.(type) {
-	case nil:
-		return false
-	case bool:
-		return x
-	case int64:
-		return x != 0
-	case float64:
-		return x != 0
-	case string:
-		return x != ""
-	case []any:
-		return len(x) > 0
-	case map[string]any:
-		return len(x) > 0
-	}
-	return true
-}
+func truthy(v any) bool { return xmlrpc.Truthy(v) }
 
 // isFault returns the hub fault in err, if any.
 func isFault(err error) (*xmlrpc.Fault, bool) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/gokoji/gokoji/hub"
+	"github.com/gokoji/gokoji/hub/xmlrpc"
 )
 
 // Args are a call's bound arguments. The typed getters record the first type
@@ -149,27 +150,8 @@ func toInt(v any) (int64, bool) {
 	return 0, false
 }
 
-func truthy(v any) bool {
-	switch x := v.(type) {
-	case nil:
-		return false
-	case bool:
-		return x
-	case int64:
-		return x != 0
-	case float64:
-		return x != 0
-	case string:
-		return x != ""
-	case []any:
-		return len(x) > 0
-	case map[string]any:
-		return len(x) > 0
-	case []byte:
-		return len(x) > 0
-	}
-	return true
-}
+// truthy reads a flag by Python truthiness, as Koji does.
+func truthy(v any) bool { return xmlrpc.Truthy(v) }
 
 // typeName names a decoded value's type as Python would.
 func typeName(v any) string {

@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"regexp"
 	"strings"
 
 	"github.com/gokoji/gokoji/hub"
@@ -80,37 +79,14 @@ func getTagAt(ctx context.Context, c *Call, info any, event *int64, strict bool)
 // eventArg reads an optional event id argument.
 func eventArg(a *Args, name string) *int64 { return a.OptInt(name) }
 
-var archRE = regexp.MustCompile(`\A[a-zA-Z0-9_-]*\z`)
-
 // parseArches normalises arches given as a space- or comma-separated string
-// or a list into Koji's space-separated form. strict takes only spaces.
+// or a list into Koji's space-separated form (strict takes only spaces); no
+// arches are stored as "", as Koji does.
 func parseArches(v any, strict bool) (*string, error) {
-	var parts []string
-	switch x := v.(type) {
-	case nil:
-		empty := "" // Koji stores no arches as an empty string
-		return &empty, nil
-	case string:
-		if !strict {
-			x = strings.ReplaceAll(x, ",", " ")
-		}
-		parts = strings.Fields(x)
-	case []any:
-		for _, e := range x {
-			s, ok := e.(string)
-			if !ok {
-				return nil, hub.GenericError("Architecture can be only [a-zA-Z0-9_-]")
-			}
-			parts = append(parts, s)
-		}
-	default:
-		return nil, hub.GenericError("Invalid type for arches: %s", pyClass(v))
+	arches, err := hub.ParseArches(v, strict)
+	if err != nil {
+		return nil, err
 	}
-	for _, p := range parts {
-		if !archRE.MatchString(p) {
-			return nil, hub.GenericError("Architecture can be only [a-zA-Z0-9_-]")
-		}
-	}
-	s := strings.Join(parts, " ")
+	s := strings.Join(arches, " ")
 	return &s, nil
 }

@@ -3,33 +3,15 @@
 // database: callers hand it what a repo holds.
 package repos
 
-import "strings"
+import (
+	"strings"
 
-// CanonArch maps an RPM arch to the repo arch it belongs in, as Koji's
-// canonArch does (i686 → i386, armv7hl → armhfp, …).
-func CanonArch(arch string) string {
-	switch {
-	case len(arch) == 4 && arch[0] == 'i' && strings.HasSuffix(arch, "86"), arch == "athlon":
-		return "i386"
-	case arch == "ia32e":
-		return "x86_64"
-	case arch == "ppc64le":
-		return "ppc64le"
-	case strings.HasPrefix(arch, "ppc64"):
-		return "ppc64"
-	case strings.HasPrefix(arch, "sparc64"):
-		return "sparc64"
-	case strings.HasPrefix(arch, "sparc"):
-		return "sparc"
-	case strings.HasPrefix(arch, "alpha"):
-		return "alpha"
-	case strings.HasPrefix(arch, "arm") && strings.Contains(arch[3:], "h"):
-		return "armhfp"
-	case strings.HasPrefix(arch, "arm"):
-		return "arm"
-	}
-	return arch
-}
+	"github.com/gokoji/gokoji/hub"
+)
+
+// CanonArch maps an RPM arch to the repo arch it belongs in (i686 → i386,
+// armv7hl → armhfp …).
+func CanonArch(arch string) string { return hub.CanonArch(arch) }
 
 // RepoArches turns a tag's arches string into the arch directories of its
 // repos: canonical, without duplicates, without noarch and src.

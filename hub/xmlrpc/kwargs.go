@@ -17,7 +17,7 @@ func SplitKwargs(params []any) (positional []any, kwargs map[string]any) {
 	}
 	n := len(params) - 1
 	m, ok := params[n].(map[string]any)
-	if !ok || !truthy(m[starstar]) {
+	if !ok || !Truthy(m[starstar]) {
 		return params, nil
 	}
 	kwargs = make(map[string]any, len(m))
@@ -47,9 +47,9 @@ func WithKwargs(params []any, kw map[string]any) []any {
 	return append(out, m)
 }
 
-// truthy is Python's bool() over decoded values: the hub tests the marker
-// with `if last.get('__starstar')`.
-func truthy(v any) bool {
+// Truthy is Python's bool() over decoded values. Koji tests flags this way
+// (the kwargs marker: `if last.get('__starstar')`; strict=1; opts values).
+func Truthy(v any) bool {
 	switch x := v.(type) {
 	case nil:
 		return false
