@@ -134,7 +134,13 @@ func TestBuildRequires(t *testing.T) {
 func TestCancelKillsTheBuild(t *testing.T) {
 	b := &buildroot.RPMBuild{}
 	job := newJob(t, "")
-	srpm, err := b.BuildSRPM(context.Background(), job, specDir(t, "gk-slow"))
+	// Its own sleep length, so processes of other packages' tests (go test
+	// runs packages in parallel) are not mistaken for this build's.
+	dir := specDir(t, "gk-slow")
+	spec := filepath.Join(dir, "gk-slow.spec")
+	data, _ := os.ReadFile(spec)
+	os.WriteFile(spec, []byte(strings.ReplaceAll(string(data), "sleep 300", "sleep 301")), 0o644)
+	srpm, err := b.BuildSRPM(context.Background(), job, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +169,7 @@ func TestCancelKillsTheBuild(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("Rebuild did not return within 5 s of cancel")
 	}
-	if out, _ := exec.Command("pgrep", "-f", "sleep 300").Output(); len(out) > 0 {
+	if out, _ := exec.Command("pgrep", "-f", "sleep 301").Output(); len(out) > 0 {
 		t.Errorf("build processes survived the cancel: %s", out)
 	}
 }
