@@ -47,6 +47,15 @@ type Daemon struct {
 	mu      sync.Mutex
 	running map[int64]*running
 	wg      sync.WaitGroup
+	wake    chan struct{} // a handler made subtasks: poll now, not after sleeptime
+}
+
+// kick makes the poll loop look for work at once.
+func (d *Daemon) kick() {
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
 }
 
 type running struct {
@@ -77,6 +86,7 @@ type Handler interface {
 // finish (or frees them when drain ends), reports not ready, and returns.
 func (d *Daemon) Run(ctx context.Context, drain time.Duration) error {
 	d.running = map[int64]*running{}
+	d.wake = make(chan struct{}, 1)
 	id, err := d.Hub.Call(ctx, "host.getID")
 	if err != nil {
 		return fmt.Errorf("host.getID: %w", err)
@@ -98,6 +108,7 @@ func (d *Daemon) Run(ctx context.Context, drain time.Duration) error {
 		}
 		select {
 		case <-ctx.Done():
+		case <-d.wake:
 		case <-time.After(d.Config.SleepTime):
 		}
 		if ctx.Err() != nil {

@@ -363,3 +363,94 @@ func TestBuilderKilledMidBuild(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkBuildOverhead: a scratch build of a trivial package from submit
+// to CLOSED, with builderd polling every second, minus what rpmbuild itself
+// takes for the same package here (measured in the same run): the hub's and
+// builder's overhead, reported as overhead-ms.
+func BenchmarkBuildOverhead(b *testing.B) {
+	db := hubtest.OpenDB(b, hubtest.SQLite)
+	h := hubtest.Start(b, db)
+	h.RunWorkers(b)
+	admin := h.Admin(b)
+	must := func(method string, args []any, kw map[string]any) any {
+		v, err := admin.CallKw(ctx, method, args, kw)
+		if err != nil {
+			b.Fatalf("%s: %v", method, err)
+		}
+		return v
+	}
+	must("createTag", []any{"dist"}, map[string]any{"arches": "x86_64"})
+	must("createTag", []any{"dist-build"}, map[string]any{"parent": "dist", "arches": "x86_64"})
+	must("createBuildTarget", []any{"dist-candidate", "dist-build", "dist"}, nil)
+	must("packageListAdd", []any{"dist", "gk-noarch", "kojiadmin"}, nil)
+	must("addHost", []any{"builder1", []any{"x86_64"}}, map[string]any{"password": "bpw"})
+	s := &kojiclient.Session{URL: h.URL}
+	if err := s.Login(ctx, "builder1", "bpw"); err != nil {
+		b.Fatal(err)
+	}
+	s.CallKw(ctx, "exclusiveSession", nil, map[string]any{"force": true})
+	log := logrus.New()
+	log.SetOutput(io.Discard)
+	d := &builderd.Daemon{Hub: builderd.NewSessionHub(s), Log: log, Handlers: builderd.Handlers(&buildroot.RPMBuild{}),
+		Config: builderd.Config{WorkDir: b.TempDir(), TopURL: h.Base + "/kojifiles", SleepTime: time.Second,
+			MaxJobs: 4, TaskTimeout: 10 * time.Minute, LogInterval: time.Second}}
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go d.Run(rctx, 0)
+	var srpmName string
+	var srpm []byte
+	for name, data := range hubtest.BuildSRPM(b, "gk-noarch.spec") {
+		srpmName, srpm = name, data
+	}
+	// rpmbuild alone: the SRPM rebuild and the binary build the tasks run.
+	rb := &buildroot.RPMBuild{}
+	var rpmbuildTime time.Duration
+	for i := 0; i < 3; i++ {
+		dir := b.TempDir()
+		logs, _ := buildroot.OpenLogs(filepath.Join(dir, "logs"))
+		job := &buildroot.Job{Dir: dir, Logs: logs}
+		local := filepath.Join(dir, srpmName)
+		os.WriteFile(local, srpm, 0o644)
+		src := filepath.Join(dir, "src")
+		os.MkdirAll(src, 0o755)
+		start := time.Now()
+		cmd := exec.Command("sh", "-c", "rpm2cpio \"$1\" | cpio -idm --quiet", "x", local)
+		cmd.Dir = src
+		cmd.Run()
+		again, err := rb.BuildSRPM(ctx, job, src)
+		if err == nil {
+			_, err = rb.Rebuild(ctx, job, again, "noarch")
+		}
+		rpmbuildTime += time.Since(start)
+		logs.Close()
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	rpmbuildTime /= 3
+	var total time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		dir := fmt.Sprintf("cli-build/bench.%d", i)
+		if _, err := admin.Upload(ctx, xmlrpc.UploadChunk{Dir: dir, Name: srpmName, Overwrite: true, Data: srpm}); err != nil {
+			b.Fatal(err)
+		}
+		start := time.Now()
+		task := must("build", []any{dir + "/" + srpmName, "dist-candidate", map[string]any{"scratch": true}}, nil)
+		for {
+			info := must("getTaskInfo", []any{task}, nil).(map[string]any)
+			if st := int(info["state"].(int64)); hub.TaskDone(st) {
+				if st != hub.TaskClosed {
+					b.Fatalf("build %v ended %v", task, st)
+				}
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		total += time.Since(start)
+	}
+	b.ReportMetric(float64(total.Milliseconds())/float64(b.N), "submit-to-closed-ms")
+	b.ReportMetric(float64(rpmbuildTime.Milliseconds()), "rpmbuild-ms")
+	b.ReportMetric(float64((total/time.Duration(b.N) - rpmbuildTime).Milliseconds()), "overhead-ms")
+}

@@ -179,6 +179,8 @@ func (d *Daemon) subtasks(ctx context.Context, t *Task, kids []subtaskSpec) ([]a
 	if _, err := d.Hub.Call(ctx, "host.taskSetWait", t.ID, ids); err != nil {
 		return nil, fmt.Errorf("host.taskSetWait: %w", err)
 	}
+	d.kick() // the children may be ours to run
+	wait := 50 * time.Millisecond
 	for {
 		res, err := d.Hub.Call(ctx, "host.taskWait", t.ID)
 		if err != nil {
@@ -191,8 +193,9 @@ func (d *Daemon) subtasks(ctx context.Context, t *Task, kids []subtaskSpec) ([]a
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()
-		case <-time.After(500 * time.Millisecond):
+		case <-time.After(wait):
 		}
+		wait = min(2*wait, time.Second) // quick for short children, light for long ones
 	}
 	res, err := d.Hub.Call(ctx, "host.taskWaitResults", t.ID, ids)
 	if err != nil {
