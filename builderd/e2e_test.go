@@ -454,3 +454,66 @@ func BenchmarkBuildOverhead(b *testing.B) {
 	b.ReportMetric(float64(rpmbuildTime.Milliseconds()), "rpmbuild-ms")
 	b.ReportMetric(float64((total/time.Duration(b.N) - rpmbuildTime).Milliseconds()), "overhead-ms")
 }
+
+// TestTaskTimeoutAndDrain: a task past the wall-clock limit is killed and
+// failed with a clear result; a daemon stopped with no drain time frees the
+// task it was running so another run takes it again.
+func TestTaskTimeoutAndDrain(t *testing.T) {
+	hubtest.RequireCommand(t, "rpmbuild", "rpm")
+	db := hubtest.OpenDB(t, hubtest.SQLite)
+	w := newWorld(t, db)
+	start := func(timeout time.Duration) (stop func()) {
+		s := &kojiclient.Session{URL: w.h.URL}
+		if err := s.Login(ctx, "builder1", "bpw"); err != nil {
+			t.Fatal(err)
+		}
+		s.CallKw(ctx, "exclusiveSession", nil, map[string]any{"force": true})
+		log := logrus.New()
+		log.SetOutput(io.Discard)
+		d := &builderd.Daemon{Hub: builderd.NewSessionHub(s), Log: log, Handlers: builderd.Handlers(&buildroot.RPMBuild{}),
+			Config: builderd.Config{WorkDir: t.TempDir(), TopURL: w.h.Base + "/kojifiles", SleepTime: 200 * time.Millisecond,
+				MaxJobs: 4, TaskTimeout: timeout, LogInterval: time.Second}}
+		rctx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { d.Run(rctx, 0); close(done) }()
+		return func() { cancel(); <-done }
+	}
+	// Drain: stop the builder while the slow build runs; its tasks go back to FREE.
+	stop := start(10 * time.Minute)
+	src := w.uploadSRPM(t, "gk-slow")
+	task := call(t, w.admin, "build", src, "dist-candidate", map[string]any{})
+	for deadline := time.Now().Add(2 * time.Minute); !sleeping(); time.Sleep(200 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the slow build never started")
+		}
+	}
+	stop()
+	if sleeping() {
+		t.Fatal("stopping the builder left the build running")
+	}
+	for _, k := range append([]any{call(t, w.admin, "getTaskInfo", task)}, call(t, w.admin, "getTaskChildren", task).([]any)...) {
+		if st := k.(map[string]any)["state"]; st == int64(hub.TaskOpen) {
+			t.Errorf("task %v still OPEN after the builder stopped", k.(map[string]any)["id"])
+		}
+	}
+	// Timeout: a builder with a short limit picks the tasks up again and
+	// fails the build when the limit passes.
+	stop = start(3 * time.Second)
+	defer stop()
+	info := w.waitTask(t, task)
+	if info["state"] != int64(hub.TaskFailed) {
+		t.Fatalf("build ended %v, want FAILED by the timeout", info["state"])
+	}
+	found := false
+	for _, k := range call(t, w.admin, "getTaskChildren", task).([]any) {
+		if _, err := w.admin.Call(ctx, "getTaskResult", k.(map[string]any)["id"]); err != nil && strings.Contains(err.Error(), "timed out") {
+			found = true
+		}
+	}
+	if _, err := w.admin.Call(ctx, "getTaskResult", task); err != nil && strings.Contains(err.Error(), "timed out") {
+		found = true
+	}
+	if !found {
+		t.Error("no task result says it timed out")
+	}
+}
