@@ -517,3 +517,46 @@ func TestTaskTimeoutAndDrain(t *testing.T) {
 		t.Error("no task result says it timed out")
 	}
 }
+
+// gitSpecRepo makes a local git repository holding one test spec, renamed.
+func gitSpecRepo(t *testing.T, spec, name string) (url string) {
+	t.Helper()
+	repo := t.TempDir()
+	data, err := os.ReadFile(filepath.Join(hubtest.SpecsDir(t), spec+".spec"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(repo, name+".spec"), []byte(strings.ReplaceAll(string(data), "Name:           "+spec, "Name:           "+name)), 0o644)
+	for _, args := range [][]string{{"init", "-q", "-b", "main"}, {"add", "."}, {"commit", "-q", "-m", "spec"}} {
+		cmd := exec.Command("git", args...)
+		cmd.Dir = repo
+		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	return "git+file://" + repo + "#main"
+}
+
+// TestChainBuild: the second group BuildRequires what the first built, so
+// it builds only once the build tag's repo has the first group's build.
+func TestChainBuild(t *testing.T) {
+	hubtest.RequireCommand(t, "git", "git")
+	db := hubtest.OpenDB(t, hubtest.SQLite)
+	w := newWorld(t, db)
+	call(t, w.admin, "packageListAdd", "dist", "gk-needs", "kojiadmin")
+	w.startBuilder(t)
+	first := gitSpecRepo(t, "gk-noarch", "gk-noarch")
+	second := gitSpecRepo(t, "gk-needs", "gk-needs")
+	task := call(t, w.admin, "chainBuild", []any{[]any{first}, []any{second}}, "dist-candidate")
+	if info := w.waitTask(t, task); info["state"] != int64(hub.TaskClosed) {
+		res, err := w.admin.Call(ctx, "getTaskResult", task)
+		t.Fatalf("chain build ended %v: %v %v", info["state"], res, err)
+	}
+	for _, nvr := range []string{"gk-noarch-1.0-1", "gk-needs-1.0-1"} {
+		b := call(t, w.admin, "getBuild", nvr)
+		if b == nil || b.(map[string]any)["state"] != int64(hub.BuildComplete) {
+			t.Errorf("%s = %v", nvr, b)
+		}
+	}
+}

@@ -29,6 +29,7 @@ func Handlers(backend buildroot.Backend) map[string]Handler {
 		"rebuildSRPM":      &srpmHandler{backend: backend},
 		"buildSRPMFromSCM": &srpmHandler{backend: backend, fromSCM: true},
 		"waitrepo":         &waitRepoHandler{},
+		"chainbuild":       &chainBuildHandler{},
 	}
 }
 
@@ -545,4 +546,52 @@ func contains(l []string, s string) bool {
 		}
 	}
 	return false
+}
+
+type chainBuildHandler struct{}
+
+func (*chainBuildHandler) Weight() float64 { return 0.1 }
+
+// Run implements chainbuild(srcs, target, opts): each group of sources is
+// built in parallel (a build subtask per SCM URL; an N-V-R names a build
+// that must already exist), and before the next group starts the build
+// tag's repo must be current, so later builds can BuildRequire earlier ones.
+func (*chainBuildHandler) Run(ctx context.Context, d *Daemon, t *Task) (any, error) {
+	groups := asList(t.Params[0])
+	target := t.Params[1]
+	opts := mapArg(t.Params, 2)
+	tgt, err := d.Hub.CallKw(ctx, "getBuildTarget", []any{target}, map[string]any{"strict": true})
+	if err != nil {
+		return nil, err
+	}
+	buildTag := tgt.(map[string]any)["build_tag"]
+	for i, g := range groups {
+		var kids []subtaskSpec
+		for j, raw := range asList(g) {
+			src, _ := raw.(string)
+			if !scm.IsSCM(src) {
+				b, err := d.Hub.CallKw(ctx, "getBuild", []any{src}, map[string]any{"strict": true})
+				if err != nil {
+					return nil, buildError("chain build: %s is neither an SCM URL nor an existing build: %v", src, err)
+				}
+				if st, _ := b.(map[string]any)["state"].(int64); st != 1 {
+					return nil, buildError("chain build: build %s is not complete", src)
+				}
+				continue
+			}
+			kids = append(kids, subtaskSpec{method: "build", label: fmt.Sprintf("%d-%d", i, j), args: []any{src, target, opts}})
+		}
+		if len(kids) > 0 {
+			if _, err := d.subtasks(ctx, t, kids); err != nil {
+				return nil, err
+			}
+		}
+		if i < len(groups)-1 {
+			// The group's builds are tagged; wait for a repo that has them.
+			if _, err := d.waitRepo(ctx, buildTag); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return nil, nil
 }
