@@ -559,4 +559,24 @@ func TestChainBuild(t *testing.T) {
 			t.Errorf("%s = %v", nvr, b)
 		}
 	}
+	// gk-needs was built in a root holding gk-noarch from the repo; its
+	// buildroot records that, as kojid's setBuildRootList does.
+	needs := call(t, w.admin, "getBuild", "gk-needs-1.0-1").(map[string]any)
+	rpms := call(t, w.admin, "listRPMs", needs["id"]).([]any)
+	var brootID any
+	for _, r := range rpms {
+		if m := r.(map[string]any); m["arch"] == "noarch" {
+			brootID = m["buildroot_id"]
+		}
+	}
+	if brootID == nil {
+		t.Fatalf("gk-needs noarch rpm has no buildroot: %v", rpms)
+	}
+	var names []any
+	for _, e := range call(t, w.admin, "getBuildrootListing", brootID).([]any) {
+		names = append(names, e.(map[string]any)["name"])
+	}
+	if len(names) != 1 || names[0] != "gk-noarch" {
+		t.Errorf("buildroot %v listing = %v, want [gk-noarch]", brootID, names)
+	}
 }

@@ -342,8 +342,8 @@ func (h *buildArchHandler) Run(ctx context.Context, d *Daemon, t *Task) (any, er
 		if brootID, err = d.Hub.Call(ctx, "host.newBuildRoot", repoID, arch, t.ID); err != nil {
 			return nil, fmt.Errorf("host.newBuildRoot: %w", err)
 		}
-		if _, err := d.Hub.Call(ctx, "host.setBuildRootState", brootID, "BUILDING", t.ID); err != nil {
-			return nil, fmt.Errorf("host.setBuildRootState: %w", err)
+		job.RootReady = func(ctx context.Context, installed []buildroot.Package) error {
+			return d.startBuildroot(ctx, t, job, brootID, installed)
 		}
 		defer d.Hub.Call(context.Background(), "host.setBuildRootState", brootID, "EXPIRED", t.ID)
 	}
@@ -372,6 +372,31 @@ func (h *buildArchHandler) Run(ctx context.Context, d *Daemon, t *Task) (any, er
 		srpms = append(srpms, up)
 	}
 	return map[string]any{"rpms": rpms, "srpms": srpms, "logs": logPaths(t), "brootid": brootID}, nil
+}
+
+// startBuildroot records what the root holds (Koji's setBuildRootList,
+// allowed only while the buildroot is INIT) and marks it BUILDING. The
+// list is informational: rpms the hub does not know (say, from an external
+// repo) are noted in root.log rather than failing the build.
+func (d *Daemon) startBuildroot(ctx context.Context, t *Task, job *buildroot.Job, brootID any, installed []buildroot.Package) error {
+	list := make([]any, 0, len(installed))
+	for _, p := range installed {
+		var epoch any
+		if p.Epoch != nil {
+			epoch = *p.Epoch
+		}
+		list = append(list, map[string]any{"name": p.Name, "version": p.Version, "release": p.Release, "epoch": epoch, "arch": p.Arch})
+	}
+	if _, err := d.Hub.Call(ctx, "host.setBuildRootList", brootID, list, t.ID); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		fmt.Fprintf(job.Logs.Root, "buildroot %v: contents not recorded: %v\n", brootID, err)
+	}
+	if _, err := d.Hub.Call(ctx, "host.setBuildRootState", brootID, "BUILDING", t.ID); err != nil {
+		return fmt.Errorf("host.setBuildRootState: %w", err)
+	}
+	return nil
 }
 
 type buildHandler struct{}

@@ -34,6 +34,16 @@ type Job struct {
 	Dir     string // a clean directory of the task's own
 	RepoURL string // the build tag's repo for the arch (…/repos/<tag>/<id>/<arch>), "" without one
 	Logs    *Logs
+	// RootReady, when set, is told what was installed into the root once
+	// it is prepared and before the build starts, so the builder can record
+	// the buildroot's contents with the hub while it is still INIT.
+	RootReady func(ctx context.Context, installed []Package) error
+}
+
+// Package is one rpm installed into a root.
+type Package struct {
+	Name, Version, Release, Arch string
+	Epoch                        *int64 // nil: no epoch
 }
 
 // Result is what a build produced.

@@ -5,10 +5,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -67,6 +69,15 @@ func (b *RPMBuild) BuildSRPM(ctx context.Context, job *Job, srcDir string) (stri
 func (b *RPMBuild) Rebuild(ctx context.Context, job *Job, srpm, arch string) (*Result, error) {
 	if err := b.prepareRoot(ctx, job, srpm); err != nil {
 		return nil, err
+	}
+	if job.RootReady != nil {
+		installed, err := Installed(ctx, filepath.Join(job.Dir, "root"))
+		if err != nil {
+			return nil, err
+		}
+		if err := job.RootReady(ctx, installed); err != nil {
+			return nil, err
+		}
 	}
 	top := filepath.Join(job.Dir, "rpmbuild")
 	args := append(topdirArgs(top), "--nodeps", "--rebuild")
@@ -184,4 +195,34 @@ func onHost(name string) bool {
 	}
 	_, err := exec.LookPath(name)
 	return err == nil
+}
+
+// Installed lists the rpms in a root's RPM database; a root that was never
+// made (nothing needed installing) holds none.
+func Installed(ctx context.Context, root string) ([]Package, error) {
+	if _, err := os.Stat(root); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	cmd := exec.CommandContext(ctx, "rpm", "-qa", "--root", root,
+		"--qf", `%{NAME}\t%{VERSION}\t%{RELEASE}\t%{EPOCH}\t%{ARCH}\n`)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("list rpms in %s: %w: %s", root, err, strings.TrimSpace(stderr.String()))
+	}
+	var pkgs []Package
+	for _, line := range strings.Split(string(out), "\n") {
+		f := strings.Split(line, "\t")
+		if len(f) != 5 || f[0] == "gpg-pubkey" {
+			continue
+		}
+		p := Package{Name: f[0], Version: f[1], Release: f[2], Arch: f[4]}
+		if e, err := strconv.ParseInt(f[3], 10, 64); err == nil {
+			p.Epoch = &e
+		}
+		pkgs = append(pkgs, p)
+	}
+	sort.Slice(pkgs, func(i, j int) bool { return pkgs[i].Name < pkgs[j].Name })
+	return pkgs, nil
 }
