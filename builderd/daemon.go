@@ -59,8 +59,9 @@ func (d *Daemon) kick() {
 }
 
 type running struct {
-	cancel context.CancelFunc
-	weight float64
+	cancel  context.CancelFunc
+	weight  float64
+	waiting bool // waiting on subtasks: holds no slot (the hub counts it so too)
 }
 
 // Task is an opened task as a handler sees it.
@@ -149,10 +150,23 @@ func (d *Daemon) load() (float64, int) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	var w float64
+	n := 0
 	for _, r := range d.running {
-		w += r.weight
+		if !r.waiting {
+			w += r.weight
+			n++
+		}
 	}
-	return w, len(d.running)
+	return w, n
+}
+
+// setWaiting marks a running task as waiting on its subtasks or not.
+func (d *Daemon) setWaiting(id int64, waiting bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if r, ok := d.running[id]; ok {
+		r.waiting = waiting
+	}
 }
 
 // poll heartbeats and takes at most one task; it reports whether it took one.
@@ -215,6 +229,7 @@ func (d *Daemon) take(ctx context.Context, info map[string]any) error {
 		d.mu.Lock()
 		delete(d.running, id)
 		d.mu.Unlock()
+		d.kick() // a slot is free: look for work now, not after sleeptime
 	}()
 	return nil
 }

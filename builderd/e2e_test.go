@@ -369,40 +369,8 @@ func TestBuilderKilledMidBuild(t *testing.T) {
 // takes for the same package here (measured in the same run): the hub's and
 // builder's overhead, reported as overhead-ms.
 func BenchmarkBuildOverhead(b *testing.B) {
-	db := hubtest.OpenDB(b, hubtest.SQLite)
-	h := hubtest.Start(b, db)
-	h.RunWorkers(b)
-	admin := h.Admin(b)
-	must := func(method string, args []any, kw map[string]any) any {
-		v, err := admin.CallKw(ctx, method, args, kw)
-		if err != nil {
-			b.Fatalf("%s: %v", method, err)
-		}
-		return v
-	}
-	must("createTag", []any{"dist"}, map[string]any{"arches": "x86_64"})
-	must("createTag", []any{"dist-build"}, map[string]any{"parent": "dist", "arches": "x86_64"})
-	must("createBuildTarget", []any{"dist-candidate", "dist-build", "dist"}, nil)
-	must("packageListAdd", []any{"dist", "gk-noarch", "kojiadmin"}, nil)
-	must("addHost", []any{"builder1", []any{"x86_64"}}, map[string]any{"password": "bpw"})
-	s := &kojiclient.Session{URL: h.URL}
-	if err := s.Login(ctx, "builder1", "bpw"); err != nil {
-		b.Fatal(err)
-	}
-	s.CallKw(ctx, "exclusiveSession", nil, map[string]any{"force": true})
-	log := logrus.New()
-	log.SetOutput(io.Discard)
-	d := &builderd.Daemon{Hub: builderd.NewSessionHub(s), Log: log, Handlers: builderd.Handlers(&buildroot.RPMBuild{}),
-		Config: builderd.Config{WorkDir: b.TempDir(), TopURL: h.Base + "/kojifiles", SleepTime: time.Second,
-			MaxJobs: 4, TaskTimeout: 10 * time.Minute, LogInterval: time.Second}}
-	rctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go d.Run(rctx, 0)
-	var srpmName string
-	var srpm []byte
-	for name, data := range hubtest.BuildSRPM(b, "gk-noarch.spec") {
-		srpmName, srpm = name, data
-	}
+	bw := newBenchWorld(b, 1, time.Second)
+	admin, must, srpmName, srpm := bw.admin, bw.must, bw.srpmName, bw.srpm
 	// rpmbuild alone: the SRPM rebuild and the binary build the tasks run.
 	rb := &buildroot.RPMBuild{}
 	var rpmbuildTime time.Duration
@@ -453,6 +421,134 @@ func BenchmarkBuildOverhead(b *testing.B) {
 	b.ReportMetric(float64(total.Milliseconds())/float64(b.N), "submit-to-closed-ms")
 	b.ReportMetric(float64(rpmbuildTime.Milliseconds()), "rpmbuild-ms")
 	b.ReportMetric(float64((total/time.Duration(b.N) - rpmbuildTime).Milliseconds()), "overhead-ms")
+}
+
+// benchWorld is a hub with a target and n builders (builder1…builderN,
+// each with maxjobs 4) polling every sleep, and gk-noarch's SRPM.
+type benchWorld struct {
+	admin    *xmlrpc.Client
+	must     func(method string, args []any, kw map[string]any) any
+	srpmName string
+	srpm     []byte
+}
+
+func newBenchWorld(b *testing.B, n int, sleep time.Duration) *benchWorld {
+	db := hubtest.OpenDB(b, hubtest.SQLite)
+	h := hubtest.Start(b, db)
+	h.RunWorkers(b)
+	admin := h.Admin(b)
+	must := func(method string, args []any, kw map[string]any) any {
+		v, err := admin.CallKw(ctx, method, args, kw)
+		if err != nil {
+			b.Fatalf("%s: %v", method, err)
+		}
+		return v
+	}
+	must("createTag", []any{"dist"}, map[string]any{"arches": "x86_64"})
+	must("createTag", []any{"dist-build"}, map[string]any{"parent": "dist", "arches": "x86_64"})
+	must("createBuildTarget", []any{"dist-candidate", "dist-build", "dist"}, nil)
+	must("packageListAdd", []any{"dist", "gk-noarch", "kojiadmin"}, nil)
+	for i := 1; i <= n; i++ {
+		name := fmt.Sprintf("builder%d", i)
+		must("addHost", []any{name, []any{"x86_64"}}, map[string]any{"password": "bpw"})
+		s := &kojiclient.Session{URL: h.URL}
+		if err := s.Login(ctx, name, "bpw"); err != nil {
+			b.Fatal(err)
+		}
+		s.CallKw(ctx, "exclusiveSession", nil, map[string]any{"force": true})
+		log := logrus.New()
+		log.SetOutput(io.Discard)
+		d := &builderd.Daemon{Hub: builderd.NewSessionHub(s), Log: log, Handlers: builderd.Handlers(&buildroot.RPMBuild{}),
+			Config: builderd.Config{WorkDir: b.TempDir(), TopURL: h.Base + "/kojifiles", SleepTime: sleep,
+				MaxJobs: 4, TaskTimeout: 10 * time.Minute, LogInterval: time.Second}}
+		rctx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { d.Run(rctx, 0); close(done) }()
+		b.Cleanup(func() { cancel(); <-done })
+	}
+	bw := &benchWorld{admin: admin, must: must}
+	for name, data := range hubtest.BuildSRPM(b, "gk-noarch.spec") {
+		bw.srpmName, bw.srpm = name, data
+	}
+	return bw
+}
+
+// BenchmarkBurst50 submits 50 scratch builds at once to 2 builders polling
+// every second and samples the task table every 100 ms. idle-samples counts
+// samples where a builder ran nothing but its waiting parents while a task
+// had been FREE for longer than a poll interval (plus slack): the issue
+// wants none. It also reports the whole burst's time and the longest any
+// task stayed FREE.
+func BenchmarkBurst50(b *testing.B) {
+	const builds, sleep = 50, time.Second
+	bw := newBenchWorld(b, 2, sleep)
+	hosts := map[int64]bool{}
+	for _, h := range bw.must("listHosts", nil, nil).([]any) {
+		hosts[h.(map[string]any)["id"].(int64)] = true
+	}
+	var idle, samples int
+	var burst, maxFree time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		var parents []any
+		for j := 0; j < builds; j++ {
+			dir := fmt.Sprintf("cli-build/burst.%d.%d", i, j)
+			if _, err := bw.admin.Upload(ctx, xmlrpc.UploadChunk{Dir: dir, Name: bw.srpmName, Overwrite: true, Data: bw.srpm}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		start := time.Now()
+		for j := 0; j < builds; j++ {
+			dir := fmt.Sprintf("cli-build/burst.%d.%d", i, j)
+			parents = append(parents, bw.must("build", []any{dir + "/" + bw.srpmName, "dist-candidate", map[string]any{"scratch": true}}, nil))
+		}
+		for {
+			now := time.Now()
+			free := bw.must("listTasks", []any{map[string]any{"state": []any{int64(hub.TaskFree)}}}, nil).([]any)
+			stale := false
+			for _, f := range free {
+				created := time.Unix(0, int64(f.(map[string]any)["create_ts"].(float64)*1e9))
+				if now.Sub(created) > sleep+500*time.Millisecond {
+					stale = true
+				}
+			}
+			busy := map[int64]bool{}
+			for _, o := range bw.must("listTasks", []any{map[string]any{"state": []any{int64(hub.TaskOpen)}}}, nil).([]any) {
+				m := o.(map[string]any)
+				if hid, ok := m["host_id"].(int64); ok && m["waiting"] != true {
+					busy[hid] = true
+				}
+			}
+			samples++
+			if stale && len(busy) < len(hosts) {
+				idle++
+			}
+			done := bw.must("listTasks", []any{map[string]any{"parent": nil, "state": []any{int64(hub.TaskClosed), int64(hub.TaskFailed), int64(hub.TaskCanceled)},
+				"method": "build"}}, nil).([]any)
+			if len(done) >= (i+1)*builds {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		burst += time.Since(start)
+		for _, p := range parents {
+			info := bw.must("getTaskInfo", []any{p}, nil).(map[string]any)
+			if info["state"] != int64(hub.TaskClosed) {
+				b.Fatalf("build task %v ended %v", p, info["state"])
+			}
+		}
+	}
+	b.StopTimer()
+	for _, t := range bw.must("listTasks", nil, nil).([]any) {
+		m := t.(map[string]any)
+		if st, ok := m["start_ts"].(float64); ok {
+			maxFree = max(maxFree, time.Duration((st-m["create_ts"].(float64))*float64(time.Second)))
+		}
+	}
+	b.ReportMetric(burst.Seconds()/float64(b.N), "burst-s")
+	b.ReportMetric(maxFree.Seconds(), "max-free-s")
+	b.ReportMetric(float64(idle), "idle-samples")
+	b.ReportMetric(float64(samples), "samples")
 }
 
 // TestTaskTimeoutAndDrain: a task past the wall-clock limit is killed and

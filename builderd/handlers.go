@@ -180,6 +180,8 @@ func (d *Daemon) subtasks(ctx context.Context, t *Task, kids []subtaskSpec) ([]a
 	if _, err := d.Hub.Call(ctx, "host.taskSetWait", t.ID, ids); err != nil {
 		return nil, fmt.Errorf("host.taskSetWait: %w", err)
 	}
+	d.setWaiting(t.ID, true)
+	defer d.setWaiting(t.ID, false)
 	d.kick() // the children may be ours to run
 	wait := 50 * time.Millisecond
 	for {

@@ -6,7 +6,10 @@
 // A task matches a host when the host is in the task's (enabled) channel,
 // the task's arch is one of the host's arches or noarch, the host has not
 // refused it, and the host has room: capacity - load > max(0, weight -
-// CapacityOvercommit), with fewer than maxjobs tasks. Among matching tasks
+// CapacityOvercommit), with fewer than maxjobs tasks. Parents waiting on
+// subtasks count toward neither: they hold no build slot, and counting them
+// would let a burst of builds fill every host with parents whose children
+// then have nowhere to run. Among matching tasks
 // the lowest priority number wins, then the oldest.
 package sched
 

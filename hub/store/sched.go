@@ -47,7 +47,8 @@ func HostLoad(ctx context.Context, tx *Tx, hostID int64) (load float64, jobs int
 		Load *float64 `db:"load"`
 		Jobs int64    `db:"jobs"`
 	}
-	err = tx.Get(ctx, &r, `SELECT SUM(CASE WHEN waiting = TRUE THEN 0 ELSE weight END) AS load, COUNT(*) AS jobs
+	err = tx.Get(ctx, &r, `SELECT SUM(CASE WHEN waiting = TRUE THEN 0 ELSE weight END) AS load,
+		COUNT(CASE WHEN waiting = TRUE THEN NULL ELSE 1 END) AS jobs
 		FROM task WHERE host_id = ? AND state IN (1, 4)`, hostID)
 	if err != nil {
 		return 0, 0, fmt.Errorf("load of host %d: %w", hostID, err)
