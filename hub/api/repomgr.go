@@ -24,13 +24,14 @@ type RepoConfig struct {
 	Debounce   time.Duration // quiet time after a tag change before its repo is requested
 	Retention  time.Duration // how long an EXPIRED repo is kept before deletion
 	CreateRepo string        // the createrepo_c binary
+	MergeRepo  string        // the mergerepo_c binary (for external repos)
 }
 
 // DefaultRepoConfig is fast enough to have a repo ready seconds after a
 // tag change.
 func DefaultRepoConfig() RepoConfig {
 	return RepoConfig{Holder: "hub", Tick: 200 * time.Millisecond, Debounce: 300 * time.Millisecond,
-		Retention: 24 * time.Hour, CreateRepo: "createrepo_c"}
+		Retention: 24 * time.Hour, CreateRepo: "createrepo_c", MergeRepo: "mergerepo_c"}
 }
 
 // RepoManager keeps tag repos current with no separate daemon: tag changes
@@ -461,7 +462,19 @@ func (m *RepoManager) fillSpec(ctx context.Context, c *Call, w *repoWork, opts m
 	} else if r != nil {
 		prev = repos.Dir(m.d.Config.TopDir, r.TagName, r.ID)
 	}
-	w.spec = repos.Spec{TopDir: m.d.Config.TopDir, Tag: w.tag.Name, TagID: w.tag.ID, RepoID: w.repoID, EventID: w.event,
+	links, err := externalRepoList(ctx, c, w.tag.ID, ev)
+	if err != nil {
+		return err
+	}
+	var ext []repos.ExternalRepo
+	for _, l := range links {
+		e := repos.ExternalRepo{Name: l.ExternalRepoName, URL: l.URL, MergeMode: l.MergeMode}
+		if l.Arches != nil {
+			e.Arches = *l.Arches
+		}
+		ext = append(ext, e)
+	}
+	w.spec = repos.Spec{External: ext, MergeRepo: m.cfg.MergeRepo, TopDir: m.d.Config.TopDir, Tag: w.tag.Name, TagID: w.tag.ID, RepoID: w.repoID, EventID: w.event,
 		Arches: arches, RPMs: rpms, Blocked: blocked, Comps: comps, Previous: prev, CreateRepo: m.cfg.CreateRepo,
 		Opts: repos.Options{Src: opts["src"], SeparateSrc: opts["separate_src"], Debuginfo: opts["debuginfo"]}}
 	return nil
