@@ -35,6 +35,9 @@ type Config struct {
 	// TopDir is the hub's file tree: uploads under work/ (task output under
 	// work/tasks/), builds under packages/. Empty refuses file work.
 	TopDir string
+	// TopURL is where the topdir is served (…/kojifiles), for the .repo
+	// files of repos builders finish with host.repoDone.
+	TopURL string
 	// Clock replaces time.Now, for tests that move time forward.
 	Clock func() time.Time
 }

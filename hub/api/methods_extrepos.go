@@ -412,8 +412,23 @@ func getExternalRepoList(ctx context.Context, c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	tags := []int64{t.ID}
-	order, err := fullInheritance(ctx, c, t.ID, event, false)
+	links, err := externalRepoList(ctx, c, t.ID, event)
+	if err != nil {
+		return nil, err
+	}
+	out := []any{}
+	for _, l := range links {
+		out = append(out, tagRepoStruct(l))
+	}
+	return out, nil
+}
+
+// externalRepoList is a tag's external repos with inheritance: the tag's
+// own, then each parent's in inheritance order, by priority within a tag,
+// each repo once.
+func externalRepoList(ctx context.Context, c *Call, tagID int64, event *int64) ([]store.TagExternalRepo, error) {
+	tags := []int64{tagID}
+	order, err := fullInheritance(ctx, c, tagID, event, false)
 	if err != nil {
 		return nil, err
 	}
@@ -429,12 +444,12 @@ func getExternalRepoList(ctx context.Context, c *Call) (any, error) {
 		byTag[l.TagID] = append(byTag[l.TagID], l)
 	}
 	seen := map[int64]bool{}
-	out := []any{}
+	var out []store.TagExternalRepo
 	for _, id := range tags {
 		for _, l := range byTag[id] {
 			if !seen[l.ExternalRepoID] {
 				seen[l.ExternalRepoID] = true
-				out = append(out, tagRepoStruct(l))
+				out = append(out, l)
 			}
 		}
 		delete(byTag, id) // a tag reached twice contributes once

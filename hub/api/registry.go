@@ -91,6 +91,7 @@ func NewRegistry() *Registry {
 		archiveMethods(),
 		uploadMethods(),
 		repoMethods(),
+		hostRepoMethods(),
 		hostMethods(),
 		taskMethods(),
 		hostAPIMethods(),

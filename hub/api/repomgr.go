@@ -24,13 +24,14 @@ type RepoConfig struct {
 	Debounce   time.Duration // quiet time after a tag change before its repo is requested
 	Retention  time.Duration // how long an EXPIRED repo is kept before deletion
 	CreateRepo string        // the createrepo_c binary
+	MergeRepo  string        // the mergerepo_c binary (for external repos)
 }
 
 // DefaultRepoConfig is fast enough to have a repo ready seconds after a
 // tag change.
 func DefaultRepoConfig() RepoConfig {
 	return RepoConfig{Holder: "hub", Tick: 200 * time.Millisecond, Debounce: 300 * time.Millisecond,
-		Retention: 24 * time.Hour, CreateRepo: "createrepo_c"}
+		Retention: 24 * time.Hour, CreateRepo: "createrepo_c", MergeRepo: "mergerepo_c"}
 }
 
 // RepoManager keeps tag repos current with no separate daemon: tag changes
@@ -338,45 +339,25 @@ func (m *RepoManager) newRepoTask(ctx context.Context, task *store.Task) error {
 	if len(params) < 1 {
 		return hub.ParameterError("newRepo needs a tag")
 	}
+	// The request form of Koji 1.35 ({opts}) or the legacy one (src,
+	// debuginfo, separate_src keywords).
+	override, err := repoOpts(kw["opts"])
+	if err != nil {
+		return err
+	}
+	for _, n := range []string{"src", "debuginfo", "separate_src"} {
+		if truthy(kw[n]) {
+			override[n] = true
+		}
+	}
+	var event *int64
+	if e, ok := toInt(kw["event"]); ok {
+		event = &e
+	}
 	var w repoWork
 	err = m.inTx(ctx, func(c *Call) error {
-		t, err := getTagAt(ctx, c, params[0], nil, true)
-		if err != nil {
-			return err
-		}
-		ev, _, _, err := store.LastEvent(ctx, c.Tx, nil)
-		if err != nil {
-			return err
-		}
-		if e, ok := toInt(kw["event"]); ok {
-			ev = e
-		}
-		// The request form of Koji 1.35 ({opts}) or the legacy one (src,
-		// debuginfo, separate_src keywords).
-		override, err := repoOpts(kw["opts"])
-		if err != nil {
-			return err
-		}
-		for _, n := range []string{"src", "debuginfo", "separate_src"} {
-			if truthy(kw[n]) {
-				override[n] = true
-			}
-		}
-		opts, custom, err := tagRepoOpts(ctx, c, t.ID, override)
-		if err != nil {
-			return err
-		}
-		begin, err := lastTagChange(ctx, c, t.ID)
-		if err != nil {
-			return err
-		}
-		id, err := store.CreateRepo(ctx, c.Tx, store.NewRepo{TagID: t.ID, CreateEvent: ev, BeginEvent: &begin,
-			Opts: optsJSON(opts), CustomOpts: optsJSON(custom), TaskID: &task.ID, NowUS: m.d.Now().UnixMicro()})
-		if err != nil {
-			return err
-		}
-		w = repoWork{repoID: id, event: ev, tag: t}
-		return m.fillSpec(ctx, c, &w, opts)
+		w, err = m.initRepo(ctx, c, params[0], event, override, &task.ID)
+		return err
 	})
 	if err != nil {
 		return err
@@ -399,6 +380,46 @@ func (m *RepoManager) newRepoTask(ctx context.Context, task *store.Task) error {
 		}
 		return finishTask(ctx, c, task.ID, hub.TaskClosed, res)
 	})
+}
+
+// initRepo is Koji's repo_init without the files: an INIT repo of the tag
+// at event (the last one when nil) with the tag's options under override,
+// and what it will hold.
+func (m *RepoManager) initRepo(ctx context.Context, c *Call, tag any, event *int64, override map[string]bool, taskID *int64) (repoWork, error) {
+	t, err := getTagAt(ctx, c, tag, event, true)
+	if err != nil {
+		return repoWork{}, err
+	}
+	last, _, _, err := store.LastEvent(ctx, c.Tx, nil)
+	if err != nil {
+		return repoWork{}, err
+	}
+	ev := last
+	if event != nil {
+		if *event < 0 || *event > last {
+			return repoWork{}, hub.GenericError("No such event: %d", *event)
+		}
+		ev = *event
+	}
+	opts, custom, err := tagRepoOpts(ctx, c, t.ID, override)
+	if err != nil {
+		return repoWork{}, err
+	}
+	begin, err := lastTagChange(ctx, c, t.ID)
+	if err != nil {
+		return repoWork{}, err
+	}
+	id, err := store.CreateRepo(ctx, c.Tx, store.NewRepo{TagID: t.ID, CreateEvent: ev, BeginEvent: &begin,
+		Opts: optsJSON(opts), CustomOpts: optsJSON(custom), TaskID: taskID, NowUS: m.d.Now().UnixMicro()})
+	if err != nil {
+		return repoWork{}, err
+	}
+	w := repoWork{repoID: id, event: ev, tag: t}
+	if err := m.fillSpec(ctx, c, &w, opts); err != nil {
+		return repoWork{}, err
+	}
+	w.spec.TaskID = taskID
+	return w, nil
 }
 
 // fillSpec reads what the repo holds at its event: the latest builds of the
@@ -461,7 +482,19 @@ func (m *RepoManager) fillSpec(ctx context.Context, c *Call, w *repoWork, opts m
 	} else if r != nil {
 		prev = repos.Dir(m.d.Config.TopDir, r.TagName, r.ID)
 	}
-	w.spec = repos.Spec{TopDir: m.d.Config.TopDir, Tag: w.tag.Name, TagID: w.tag.ID, RepoID: w.repoID, EventID: w.event,
+	links, err := externalRepoList(ctx, c, w.tag.ID, ev)
+	if err != nil {
+		return err
+	}
+	var ext []repos.ExternalRepo
+	for _, l := range links {
+		e := repos.ExternalRepo{Name: l.ExternalRepoName, URL: l.URL, MergeMode: l.MergeMode}
+		if l.Arches != nil {
+			e.Arches = *l.Arches
+		}
+		ext = append(ext, e)
+	}
+	w.spec = repos.Spec{External: ext, MergeRepo: m.cfg.MergeRepo, TopDir: m.d.Config.TopDir, Tag: w.tag.Name, TagID: w.tag.ID, RepoID: w.repoID, EventID: w.event,
 		Arches: arches, RPMs: rpms, Blocked: blocked, Comps: comps, Previous: prev, CreateRepo: m.cfg.CreateRepo,
 		Opts: repos.Options{Src: opts["src"], SeparateSrc: opts["separate_src"], Debuginfo: opts["debuginfo"]}}
 	return nil

@@ -15,6 +15,7 @@ import (
 	"github.com/gokoji/gokoji/hub"
 	"github.com/gokoji/gokoji/hub/api"
 	"github.com/gokoji/gokoji/hub/hubtest"
+	"github.com/gokoji/gokoji/hub/repos"
 	"github.com/gokoji/gokoji/hub/store"
 )
 
@@ -326,4 +327,66 @@ func BenchmarkTagToRepoReady(b *testing.B) {
 		}
 		last = waitReady(last)
 	}
+}
+
+// TestRepoMergesExternalRepos: an external repo of a parent tag is merged
+// into the build tag's repo (dnf offers the tag's package and the external
+// one); a dead external repo makes the next repo PROBLEM with a reason.
+func TestRepoMergesExternalRepos(t *testing.T) {
+	hubtest.RequireCommand(t, "mergerepo_c", "createrepo-c")
+	rpms := hubtest.BuildRPMs(t, [][3]string{{"hello", "1.0", "1"}, {"outer", "3.0", "1"}})
+	ext := t.TempDir()
+	rel := "packages/outer/3.0/1/noarch/outer-3.0-1.noarch.rpm"
+	os.MkdirAll(filepath.Join(ext, filepath.Dir(rel)), 0o755)
+	if err := os.WriteFile(filepath.Join(ext, rel), rpms["outer-3.0-1.noarch.rpm"], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := repos.Write(context.Background(), repos.Spec{TopDir: ext, Tag: "ext", RepoID: 1, Arches: []string{"x86_64"},
+		RPMs: []repos.RPM{{Name: "outer", Version: "3.0", Release: "1", Arch: "noarch", Path: rel}}}); err != nil {
+		t.Fatal(err)
+	}
+	hubtest.ForEachBackend(t, func(t *testing.T, db *store.DB) {
+		h := hubtest.Start(t, db)
+		m := repoManager(t, h)
+		admin := h.Admin(t)
+		callKw(t, admin, "createTag", []any{"base"}, map[string]any{"arches": "x86_64"})
+		callKw(t, admin, "createTag", []any{"f40-build"}, map[string]any{"parent": "base"})
+		call(t, admin, "createBuildTarget", "f40-candidate", "f40-build", "base")
+		call(t, admin, "packageListAdd", "base", "hello", "kojiadmin")
+		for i, f := range []string{"hello-1.0-1.src.rpm", "hello-1.0-1.noarch.rpm"} {
+			importRPM(t, admin, fmt.Sprintf("ext-test/%d", i), f, rpms[f])
+		}
+		call(t, admin, "createExternalRepo", "ext", "file://"+repos.Dir(ext, "ext", 1)+"/$arch/")
+		call(t, admin, "addExternalRepoToTag", "base", "ext", 5)
+		call(t, admin, "tagBuildBypass", "base", "hello-1.0-1")
+		settle(t, m)
+		arch := filepath.Join(h.TopDir, "repos", "f40-build", "latest", "x86_64")
+		got := hubtest.DNFList(t, "--repofrompath=r,file://"+arch, "--repo=r")
+		if want := []string{"hello-1.0-1.noarch", "outer-3.0-1.noarch"}; !reflect.DeepEqual(got, want) {
+			t.Fatalf("dnf lists %v, want %v", got, want)
+		}
+
+		call(t, admin, "createExternalRepo", "dead", "file:///nonexistent/$arch/")
+		call(t, admin, "addExternalRepoToTag", "f40-build", "dead", 1)
+		taskID := call(t, admin, "newRepo", "f40-build").(int64)
+		settle(t, m)
+		task := call(t, admin, "getTaskInfo", taskID).(map[string]any)
+		if task["state"] != int64(hub.TaskFailed) {
+			t.Fatalf("task = %v", task)
+		}
+		_, err := admin.Call(ctx, "getTaskResult", taskID)
+		fault(t, err, hub.CodeInternal, "external repo dead (file:///nonexistent/x86_64/): no repodata")
+		rs := call(t, admin, "repo.query", []any{[]any{"tag_id", "=", call(t, admin, "getTagID", "f40-build")},
+			[]any{"state", "=", int64(store.RepoProblem)}}).([]any)
+		found := false // the request retries, so there are several
+		for _, r := range rs {
+			found = found || r.(map[string]any)["task_id"] == taskID
+		}
+		if !found {
+			t.Errorf("PROBLEM repos = %v", rs)
+		}
+		if got := hubtest.DNFList(t, "--repofrompath=r,file://"+arch, "--repo=r"); len(got) != 2 {
+			t.Errorf("latest changed: %v", got)
+		}
+	})
 }

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // RPM is one package file a repo lists.
@@ -54,6 +55,14 @@ type Spec struct {
 	Previous string
 	// CreateRepo is the createrepo_c binary (default "createrepo_c").
 	CreateRepo string
+	// External are the tag's external repos (getExternalRepoList's order),
+	// merged into each arch's repodata with mergerepo_c.
+	External []ExternalRepo
+	// MergeRepo is the mergerepo_c binary (default "mergerepo_c").
+	MergeRepo string
+	// MergeTimeout bounds one arch's merge, remote reads included
+	// (default 30 minutes).
+	MergeTimeout time.Duration
 }
 
 // Dir is where repo id of tag lives.
@@ -85,26 +94,21 @@ func Write(ctx context.Context, s Spec) error {
 			os.RemoveAll(tmp)
 		}
 	}()
-	if err := writeRepoJSON(tmp, s); err != nil {
+	if err := writeSkeleton(tmp, s); err != nil {
 		return err
 	}
 	comps := ""
 	if s.Comps != nil {
 		comps = filepath.Join(tmp, "groups", "comps.xml")
-		if err := os.MkdirAll(filepath.Dir(comps), 0o755); err != nil {
-			return err
-		}
-		if err := os.WriteFile(comps, s.Comps, 0o644); err != nil {
-			return fmt.Errorf("write comps.xml: %w", err)
-		}
 	}
-	dirs := append([]string{}, s.Arches...)
-	if s.Opts.SeparateSrc {
-		dirs = append(dirs, "src")
-	}
-	for _, arch := range dirs {
-		if err := writeArch(ctx, s, tmp, arch, comps); err != nil {
+	for _, arch := range archDirs(s) {
+		if err := createRepo(ctx, s, filepath.Join(tmp, arch), comps); err != nil {
 			return fmt.Errorf("repo %d arch %s: %w", s.RepoID, arch, err)
+		}
+		if len(s.External) > 0 {
+			if err := merge(ctx, s, tmp, arch, comps); err != nil {
+				return fmt.Errorf("repo %d arch %s: %w", s.RepoID, arch, err)
+			}
 		}
 	}
 	if err := os.Rename(tmp, final); err != nil {
@@ -140,7 +144,63 @@ func archRPMs(s Spec, arch string) []RPM {
 	return out
 }
 
-func writeArch(ctx context.Context, s Spec, repoDir, arch, comps string) error {
+// archDirs are the repo's arch directories: its arches, and src with
+// separate_src.
+func archDirs(s Spec) []string {
+	dirs := append([]string{}, s.Arches...)
+	if s.Opts.SeparateSrc {
+		dirs = append(dirs, "src")
+	}
+	return dirs
+}
+
+// Skeleton writes everything of a repo but its repodata into repos/<tag>/<id>:
+// repo.json, groups/comps.xml and, per arch, pkglist, rpmlist.jsonl,
+// blocklist and the toplink, as Koji's repo_init does for a builder that
+// runs createrepo itself. A failure leaves no directory behind.
+func Skeleton(s Spec) error {
+	final := Dir(s.TopDir, s.Tag, s.RepoID)
+	if _, err := os.Stat(final); err == nil {
+		return fmt.Errorf("repo directory %s already exists", final)
+	}
+	tmp := filepath.Join(filepath.Dir(final), "."+filepath.Base(final)+".tmp")
+	os.RemoveAll(tmp)
+	if err := os.MkdirAll(tmp, 0o755); err != nil {
+		return fmt.Errorf("create repo directory: %w", err)
+	}
+	if err := writeSkeleton(tmp, s); err != nil {
+		os.RemoveAll(tmp)
+		return err
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		os.RemoveAll(tmp)
+		return fmt.Errorf("move repo into place: %w", err)
+	}
+	return nil
+}
+
+func writeSkeleton(repoDir string, s Spec) error {
+	if err := writeRepoJSON(repoDir, s); err != nil {
+		return err
+	}
+	if s.Comps != nil {
+		comps := filepath.Join(repoDir, "groups", "comps.xml")
+		if err := os.MkdirAll(filepath.Dir(comps), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(comps, s.Comps, 0o644); err != nil {
+			return fmt.Errorf("write comps.xml: %w", err)
+		}
+	}
+	for _, arch := range archDirs(s) {
+		if err := skeletonArch(s, repoDir, arch); err != nil {
+			return fmt.Errorf("repo %d arch %s: %w", s.RepoID, arch, err)
+		}
+	}
+	return nil
+}
+
+func skeletonArch(s Spec, repoDir, arch string) error {
 	dir := filepath.Join(repoDir, arch)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -176,6 +236,12 @@ func writeArch(ctx context.Context, s Spec, repoDir, arch, comps string) error {
 			return fmt.Errorf("write %s: %w", name, err)
 		}
 	}
+	return nil
+}
+
+// createRepo runs createrepo_c over an arch directory's pkglist.
+func createRepo(ctx context.Context, s Spec, dir, comps string) error {
+	arch := filepath.Base(dir)
 	args := []string{"--quiet", "--no-database", "--pkglist", filepath.Join(dir, "pkglist"), "--outputdir", dir}
 	if comps != "" {
 		args = append(args, "--groupfile", comps)
@@ -187,7 +253,12 @@ func writeArch(ctx context.Context, s Spec, repoDir, arch, comps string) error {
 		}
 	}
 	args = append(args, dir)
-	cmd := exec.CommandContext(ctx, s.CreateRepo, args...)
+	return run(ctx, "createrepo_c", s.CreateRepo, args)
+}
+
+// run runs a command, its output (the tail of it) in the error.
+func run(ctx context.Context, what, bin string, args []string) error {
+	cmd := exec.CommandContext(ctx, bin, args...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	cmd.Stdout = &stderr
@@ -196,7 +267,10 @@ func writeArch(ctx context.Context, s Spec, repoDir, arch, comps string) error {
 		if len(msg) > 2000 {
 			msg = msg[len(msg)-2000:]
 		}
-		return fmt.Errorf("createrepo_c failed: %v: %s", err, msg)
+		if ctx.Err() != nil {
+			err = ctx.Err()
+		}
+		return fmt.Errorf("%s failed: %v: %s", what, err, msg)
 	}
 	return nil
 }

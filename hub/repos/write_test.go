@@ -149,3 +149,67 @@ func TestCanonArch(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteMergesExternalRepos: an external repo (itself written by Write,
+// read by file:// URL with $arch) is merged into each arch's repodata with
+// mergerepo_c; dnf sees both repos' packages, a blocked package of the tag
+// is kept out of the external one, an external repo for other arches is
+// skipped, and a bad external repo fails the write and leaves nothing.
+func TestWriteMergesExternalRepos(t *testing.T) {
+	hubtest.RequireCommand(t, "mergerepo_c", "createrepo-c")
+	ext := t.TempDir()
+	extRPMs := []repos.RPM{buildRPM(t, ext, "outer", "1.0", "1", "noarch"), buildRPM(t, ext, "banned", "1.0", "1", "noarch")}
+	if err := repos.Write(context.Background(), repos.Spec{TopDir: ext, Tag: "ext", RepoID: 1, Arches: []string{"x86_64"}, RPMs: extRPMs}); err != nil {
+		t.Fatal(err)
+	}
+	extURL := "file://" + repos.Dir(ext, "ext", 1) + "/$arch/"
+	top := t.TempDir()
+	rpms := []repos.RPM{buildRPM(t, top, "inner", "1.0", "1", "noarch")}
+	for _, mode := range []string{"koji", "simple", "bare"} {
+		t.Run(mode, func(t *testing.T) {
+			id := map[string]int64{"koji": 1, "simple": 2, "bare": 3}[mode]
+			spec := repos.Spec{TopDir: top, Tag: "t", RepoID: id, Arches: []string{"x86_64"}, RPMs: rpms, Blocked: []string{"banned"},
+				External: []repos.ExternalRepo{{Name: "ext", URL: extURL, MergeMode: mode}, {Name: "other", URL: "file:///nonexistent/", MergeMode: mode, Arches: "ppc64le"}}}
+			if err := repos.Write(context.Background(), spec); err != nil {
+				t.Fatal(err)
+			}
+			dir := filepath.Join(repos.Dir(top, "t", id), "x86_64")
+			got := hubtest.DNFList(t, "--repofrompath=t,file://"+dir, "--repo=t")
+			want := []string{"inner-1.0-1.noarch", "outer-1.0-1.noarch"}
+			if mode == "bare" { // no blocklist in bare mode
+				want = []string{"banned-1.0-1.noarch", "inner-1.0-1.noarch", "outer-1.0-1.noarch"}
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("dnf sees %v, want %v", got, want)
+			}
+			if m, _ := filepath.Glob(filepath.Join(dir, "repodata", "*pkgorigins.gz")); len(m) != 1 {
+				t.Errorf("no pkgorigins: %v", m)
+			}
+			if m, _ := filepath.Glob(filepath.Join(repos.Dir(top, "t", id), ".premerge*")); len(m) != 0 {
+				t.Errorf("left behind: %v", m)
+			}
+		})
+	}
+
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	for i, bad := range []repos.ExternalRepo{
+		{Name: "gone", URL: "file:///nonexistent/$arch/"},
+		{Name: "dead", URL: closed.URL + "/repo/$arch/"},
+		{Name: "notrepo", URL: "file://" + top + "/"},
+	} {
+		spec := repos.Spec{TopDir: top, Tag: "bad", RepoID: int64(i + 1), Arches: []string{"x86_64"}, RPMs: rpms, External: []repos.ExternalRepo{bad}}
+		err := repos.Write(context.Background(), spec)
+		if err == nil || !strings.Contains(err.Error(), "external repo "+bad.Name) {
+			t.Errorf("%s: Write = %v, want an external repo error", bad.Name, err)
+		}
+		if entries, _ := os.ReadDir(filepath.Join(top, "repos", "bad")); len(entries) != 0 {
+			t.Errorf("%s: left behind %v", bad.Name, entries)
+		}
+	}
+	mixed := repos.Spec{TopDir: top, Tag: "bad", RepoID: 9, Arches: []string{"x86_64"}, RPMs: rpms,
+		External: []repos.ExternalRepo{{Name: "a", URL: extURL, MergeMode: "koji"}, {Name: "b", URL: extURL, MergeMode: "simple"}}}
+	if err := repos.Write(context.Background(), mixed); err == nil || !strings.Contains(err.Error(), "multiple merge modes") {
+		t.Errorf("mixed modes: %v", err)
+	}
+}

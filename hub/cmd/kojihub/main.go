@@ -77,18 +77,19 @@ func run(ctx context.Context, cfg config, log *logrus.Logger) error {
 	apiCfg.Options = map[string]any{"MaxRequestLength": cfg.MaxRequestSize, "MaxNestingDepth": int64(cfg.MaxDepth),
 		"ReadyTimeout": cfg.ReadyTimeout.Seconds(), "AssignTimeout": cfg.AssignTimeout.Seconds(),
 		"HostTimeout": cfg.HostTimeout.Seconds(), "RunInterval": cfg.RunInterval.Seconds()}
-	dispatcher := api.NewDispatcher(db, apiCfg, log)
-	// Passes also run without builders polling, so silent hosts are noticed.
-	go dispatcher.Sched.Run(ctx, db, dispatcher.Now)
-	repoCfg := api.DefaultRepoConfig()
-	repoCfg.TopURL = cfg.TopURL
-	if repoCfg.TopURL == "" {
+	apiCfg.TopURL = cfg.TopURL
+	if apiCfg.TopURL == "" {
 		scheme := "http"
 		if cfg.TLSCert != "" {
 			scheme = "https"
 		}
-		repoCfg.TopURL = scheme + "://" + cfg.Listen + "/kojifiles"
+		apiCfg.TopURL = scheme + "://" + cfg.Listen + "/kojifiles"
 	}
+	dispatcher := api.NewDispatcher(db, apiCfg, log)
+	// Passes also run without builders polling, so silent hosts are noticed.
+	go dispatcher.Sched.Run(ctx, db, dispatcher.Now)
+	repoCfg := api.DefaultRepoConfig()
+	repoCfg.TopURL = apiCfg.TopURL
 	repoCfg.Retention = cfg.RepoRetention
 	if host, err := os.Hostname(); err == nil {
 		repoCfg.Holder = fmt.Sprintf("%s:%d", host, os.Getpid())
