@@ -17,6 +17,7 @@ import (
 	"github.com/gokoji/gokoji/hub/hubtest"
 	"github.com/gokoji/gokoji/hub/repos"
 	"github.com/gokoji/gokoji/hub/store"
+	"github.com/gokoji/gokoji/hub/xmlrpc"
 )
 
 // repoManager runs a repo manager on the test hub's database and topdir.
@@ -198,14 +199,7 @@ func TestRepoProblem(t *testing.T) {
 	m := api.NewRepoManager(api.NewDispatcher(h.DB, h.Config, log), rc)
 	admin := h.Admin(t)
 	callKw(t, admin, "createTag", []any{"t"}, map[string]any{"arches": "x86_64"})
-	taskID := call(t, admin, "newRepo", "t").(int64)
-	settle(t, m)
-	task := call(t, admin, "getTaskInfo", taskID).(map[string]any)
-	if task["state"] != int64(hub.TaskFailed) {
-		t.Fatalf("task = %v", task)
-	}
-	_, err := admin.Call(ctx, "getTaskResult", taskID)
-	fault(t, err, hub.CodeInternal, "createrepo_c is not installed")
+	newRepoFails(t, admin, m, "t", "createrepo_c is not installed")
 	repos := call(t, admin, "repo.query", []any{[]any{"tag_id", "=", call(t, admin, "getTagID", "t")}}).([]any)
 	if len(repos) != 1 || repos[0].(map[string]any)["state"] != int64(store.RepoProblem) {
 		t.Errorf("repos = %v", repos)
@@ -368,14 +362,7 @@ func TestRepoMergesExternalRepos(t *testing.T) {
 
 		call(t, admin, "createExternalRepo", "dead", "file:///nonexistent/$arch/")
 		call(t, admin, "addExternalRepoToTag", "f40-build", "dead", 1)
-		taskID := call(t, admin, "newRepo", "f40-build").(int64)
-		settle(t, m)
-		task := call(t, admin, "getTaskInfo", taskID).(map[string]any)
-		if task["state"] != int64(hub.TaskFailed) {
-			t.Fatalf("task = %v", task)
-		}
-		_, err := admin.Call(ctx, "getTaskResult", taskID)
-		fault(t, err, hub.CodeInternal, "external repo dead (file:///nonexistent/x86_64/): no repodata")
+		taskID := newRepoFails(t, admin, m, "f40-build", "external repo dead (file:///nonexistent/x86_64/): no repodata")
 		rs := call(t, admin, "repo.query", []any{[]any{"tag_id", "=", call(t, admin, "getTagID", "f40-build")},
 			[]any{"state", "=", int64(store.RepoProblem)}}).([]any)
 		found := false // the request retries, so there are several
@@ -389,4 +376,19 @@ func TestRepoMergesExternalRepos(t *testing.T) {
 			t.Errorf("latest changed: %v", got)
 		}
 	})
+}
+
+// newRepoFails runs a newRepo task for tag that must fail with an internal
+// fault holding msg; it returns the task's id.
+func newRepoFails(t *testing.T, admin *xmlrpc.Client, m *api.RepoManager, tag, msg string) int64 {
+	t.Helper()
+	taskID := call(t, admin, "newRepo", tag).(int64)
+	settle(t, m)
+	task := call(t, admin, "getTaskInfo", taskID).(map[string]any)
+	if task["state"] != int64(hub.TaskFailed) {
+		t.Fatalf("task = %v", task)
+	}
+	_, err := admin.Call(ctx, "getTaskResult", taskID)
+	fault(t, err, hub.CodeInternal, msg)
+	return taskID
 }

@@ -79,14 +79,9 @@ func Write(ctx context.Context, s Spec) error {
 	if _, err := exec.LookPath(s.CreateRepo); err != nil {
 		return fmt.Errorf("createrepo_c is not installed (%s): %w", s.CreateRepo, err)
 	}
-	final := Dir(s.TopDir, s.Tag, s.RepoID)
-	if _, err := os.Stat(final); err == nil {
-		return fmt.Errorf("repo directory %s already exists", final)
-	}
-	tmp := filepath.Join(filepath.Dir(final), "."+filepath.Base(final)+".tmp")
-	os.RemoveAll(tmp)
-	if err := os.MkdirAll(tmp, 0o755); err != nil {
-		return fmt.Errorf("create repo directory: %w", err)
+	final, tmp, err := tempRepoDir(s)
+	if err != nil {
+		return err
 	}
 	ok := false
 	defer func() {
@@ -154,19 +149,29 @@ func archDirs(s Spec) []string {
 	return dirs
 }
 
+// tempRepoDir makes the hidden directory a repo is written in before it is
+// renamed into place (final), so readers never see half a repo.
+func tempRepoDir(s Spec) (final, tmp string, err error) {
+	final = Dir(s.TopDir, s.Tag, s.RepoID)
+	if _, err := os.Stat(final); err == nil {
+		return "", "", fmt.Errorf("repo directory %s already exists", final)
+	}
+	tmp = filepath.Join(filepath.Dir(final), "."+filepath.Base(final)+".tmp")
+	os.RemoveAll(tmp)
+	if err := os.MkdirAll(tmp, 0o755); err != nil {
+		return "", "", fmt.Errorf("create repo directory: %w", err)
+	}
+	return final, tmp, nil
+}
+
 // Skeleton writes everything of a repo but its repodata into repos/<tag>/<id>:
 // repo.json, groups/comps.xml and, per arch, pkglist, rpmlist.jsonl,
 // blocklist and the toplink, as Koji's repo_init does for a builder that
 // runs createrepo itself. A failure leaves no directory behind.
 func Skeleton(s Spec) error {
-	final := Dir(s.TopDir, s.Tag, s.RepoID)
-	if _, err := os.Stat(final); err == nil {
-		return fmt.Errorf("repo directory %s already exists", final)
-	}
-	tmp := filepath.Join(filepath.Dir(final), "."+filepath.Base(final)+".tmp")
-	os.RemoveAll(tmp)
-	if err := os.MkdirAll(tmp, 0o755); err != nil {
-		return fmt.Errorf("create repo directory: %w", err)
+	final, tmp, err := tempRepoDir(s)
+	if err != nil {
+		return err
 	}
 	if err := writeSkeleton(tmp, s); err != nil {
 		os.RemoveAll(tmp)
