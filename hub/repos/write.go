@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -72,7 +73,7 @@ func Dir(topdir, tag string, id int64) string {
 
 // Write builds the repo in a hidden directory and moves it into place when
 // every arch is done, so a failure leaves no half-written repo behind.
-func Write(ctx context.Context, s Spec) error {
+func Write(ctx context.Context, s Spec) (err error) {
 	if s.CreateRepo == "" {
 		s.CreateRepo = "createrepo_c"
 	}
@@ -86,6 +87,7 @@ func Write(ctx context.Context, s Spec) error {
 	ok := false
 	defer func() {
 		if !ok {
+			err = withDiskHint(tmp, err)
 			os.RemoveAll(tmp)
 		}
 	}()
@@ -329,4 +331,24 @@ func Remove(topdir, tag string, id int64) error {
 		return fmt.Errorf("remove repo %d: %w", id, err)
 	}
 	return nil
+}
+
+// withDiskHint names a full filesystem as the likely cause of err: tools
+// such as createrepo_c report running out of space only as "file
+// operation error". The filesystem counts as full with under 1 MiB or 1%
+// of it free.
+func withDiskHint(dir string, err error) error {
+	if err == nil || strings.Contains(err.Error(), "no space left on device") {
+		return err
+	}
+	var st syscall.Statfs_t
+	if syscall.Statfs(dir, &st) != nil {
+		return err
+	}
+	free := st.Bavail * uint64(st.Bsize)
+	size := st.Blocks * uint64(st.Bsize)
+	if free >= 1<<20 && free >= size/100 {
+		return err
+	}
+	return fmt.Errorf("%w (no space left on device: %d bytes free where the repo is written)", err, free)
 }

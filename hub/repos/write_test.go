@@ -213,3 +213,38 @@ func TestWriteMergesExternalRepos(t *testing.T) {
 		t.Errorf("mixed modes: %v", err)
 	}
 }
+
+// TestWriteDiskFull: a repo written on a full filesystem fails with "no
+// space left on device" and leaves nothing behind, whether the skeleton or
+// createrepo_c (which itself says only "file operation error") runs out.
+// It mounts small tmpfs filesystems, so it needs root, as CI runs.
+func TestWriteDiskFull(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("mounting a small tmpfs needs root")
+	}
+	for _, tc := range []struct{ size, failing string }{
+		{"12k", "write pkglist"},
+		{"32k", "createrepo_c failed"},
+	} {
+		t.Run(tc.size, func(t *testing.T) {
+			top := t.TempDir()
+			good := buildRPM(t, top, "hello", "1.0", "1", "noarch")
+			full := filepath.Join(top, "repos", "t")
+			if err := os.MkdirAll(full, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+tc.size, "tmpfs", full).CombinedOutput(); err != nil {
+				t.Fatalf("mount tmpfs: %v: %s", err, out)
+			}
+			t.Cleanup(func() { exec.Command("umount", full).Run() })
+			err := repos.Write(context.Background(), repos.Spec{TopDir: top, Tag: "t", RepoID: 1,
+				Arches: []string{"x86_64", "noarch"}, RPMs: []repos.RPM{good}})
+			if err == nil || !strings.Contains(err.Error(), tc.failing) || !strings.Contains(err.Error(), "no space left on device") {
+				t.Fatalf("Write on a full disk: %v, want %q and no space left on device", err, tc.failing)
+			}
+			if entries, _ := os.ReadDir(full); len(entries) != 0 {
+				t.Errorf("left behind: %v", entries)
+			}
+		})
+	}
+}
