@@ -468,3 +468,30 @@ func TestTaskFolderUploads(t *testing.T) {
 		}
 	})
 }
+
+// TestWaitingParentsHoldNoSlot: a host at maxjobs gets no more work, but a
+// parent waiting on subtasks does not count, or a burst of builds would
+// fill every host with parents whose children have nowhere to run.
+func TestWaitingParentsHoldNoSlot(t *testing.T) {
+	hubtest.ForEachBackend(t, func(t *testing.T, db *store.DB) {
+		h := hubtest.Start(t, db)
+		admin := h.Admin(t)
+		b1, _ := startHost(t, h, admin, "b1", []any{"x86_64"})
+		callKw(t, b1, "host.updateHost", []any{0.0, true}, map[string]any{"data": map[string]any{"maxjobs": int64(1)}})
+		parent := call(t, admin, "makeTask", "parentjob", []any{}).(int64)
+		other := call(t, admin, "makeTask", "otherjob", []any{}).(int64)
+		if got := call(t, b1, "host.getTask").(map[string]any)["id"]; got != parent {
+			t.Fatalf("first task = %v, want %d", got, parent)
+		}
+		call(t, b1, "host.openTask", parent)
+		if got := call(t, b1, "host.getTask"); got != nil {
+			t.Fatalf("a host at maxjobs got %v", got)
+		}
+		child := callKw(t, b1, "host.subtask", nil, map[string]any{"method": "childjob", "arglist": []any{}, "parent": parent}).(int64)
+		call(t, b1, "host.taskSetWait", parent, []any{child})
+		got := call(t, b1, "host.getTask")
+		if got == nil {
+			t.Fatalf("a host whose one task waits on a subtask got nothing (FREE: %d and %d)", other, child)
+		}
+	})
+}
