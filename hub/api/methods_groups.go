@@ -458,16 +458,9 @@ func groupPackageAdd(ctx context.Context, c *Call, block, force bool, kw map[str
 	if err := c.Args.Err(); err != nil {
 		return err
 	}
-	_, groups, err := tagGroups(ctx, c, t.ID, nil, true, true, false)
+	cfg, err := usableGroup(ctx, c, t, g, true, false)
 	if err != nil {
 		return err
-	}
-	cfg := groups[g.ID]
-	switch {
-	case cfg == nil:
-		return hub.GenericError("group %s not present in tag %s", g.Name, t.Name)
-	case cfg.Blocked:
-		return hub.GenericError("group %s is blocked in tag %s", g.Name, t.Name)
 	}
 	opts := groupOpts(kw, groupPkgFields)
 	if i, ok := cfg.pkgIndex[pkg]; ok {
@@ -565,21 +558,31 @@ func tagGroupReq(ctx context.Context, c *Call) (*store.NamedID, *store.NamedID, 
 	return t, g, r, nil
 }
 
+// usableGroup is the group as the tag has it now (with inheritance), which
+// must be there and not blocked for its packages or requirements to change.
+func usableGroup(ctx context.Context, c *Call, t, g *store.NamedID, inclPkgs, inclReqs bool) (*tagGroup, error) {
+	_, groups, err := tagGroups(ctx, c, t.ID, nil, true, inclPkgs, inclReqs)
+	if err != nil {
+		return nil, err
+	}
+	cfg := groups[g.ID]
+	switch {
+	case cfg == nil:
+		return nil, hub.GenericError("group %s not present in tag %s", g.Name, t.Name)
+	case cfg.Blocked:
+		return nil, hub.GenericError("group %s is blocked in tag %s", g.Name, t.Name)
+	}
+	return cfg, nil
+}
+
 func groupReqAdd(ctx context.Context, c *Call, block, force bool, kw map[string]any) error {
 	t, g, req, err := tagGroupReq(ctx, c)
 	if err != nil {
 		return err
 	}
-	_, groups, err := tagGroups(ctx, c, t.ID, nil, true, false, true)
+	cfg, err := usableGroup(ctx, c, t, g, false, true)
 	if err != nil {
 		return err
-	}
-	cfg := groups[g.ID]
-	switch {
-	case cfg == nil:
-		return hub.GenericError("group %s not present in tag %s", g.Name, t.Name)
-	case cfg.Blocked:
-		return hub.GenericError("group %s is blocked in tag %s", g.Name, t.Name)
 	}
 	opts := groupOpts(kw, groupReqFields)
 	if i, ok := cfg.reqIndex[req.ID]; ok {

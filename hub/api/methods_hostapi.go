@@ -357,12 +357,9 @@ func hostRefuseTask(ctx context.Context, c *Call) (any, error) {
 	if err := c.Args.Err(); err != nil {
 		return nil, err
 	}
-	t, err := store.GetTask(ctx, c.Tx, id, false)
+	t, err := taskOrNoRows(ctx, c, id, false)
 	if err != nil {
 		return nil, err
-	}
-	if t == nil {
-		return nil, hub.GenericError("query returned no rows")
 	}
 	if t.HostID == nil || *t.HostID != c.HostID() {
 		return nil, nil // not ours: Koji only logs this

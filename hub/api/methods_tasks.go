@@ -136,6 +136,19 @@ func taskOrFail(ctx context.Context, c *Call, id int64, withRequest bool) (*stor
 	return t, nil
 }
 
+// taskOrNoRows reads a task or fails as Koji's strict single-row queries
+// do, with "query returned no rows".
+func taskOrNoRows(ctx context.Context, c *Call, id int64, withRequest bool) (*store.Task, error) {
+	t, err := store.GetTask(ctx, c.Tx, id, withRequest)
+	if err != nil {
+		return nil, err
+	}
+	if t == nil {
+		return nil, hub.GenericError("query returned no rows")
+	}
+	return t, nil
+}
+
 // taskOpts are make_task's options.
 type taskOpts struct {
 	Parent   *int64
@@ -366,12 +379,9 @@ func getTaskRequest(ctx context.Context, c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, err := store.GetTask(ctx, c.Tx, id, true)
+	t, err := taskOrNoRows(ctx, c, id, true)
 	if err != nil {
 		return nil, err
-	}
-	if t == nil {
-		return nil, hub.GenericError("query returned no rows")
 	}
 	return decodeRequest(*t.Request)
 }
@@ -431,10 +441,8 @@ func getTaskChildren(ctx context.Context, c *Call) (any, error) {
 		return nil, err
 	}
 	if c.Args.Bool("strict") {
-		if t, err := store.GetTask(ctx, c.Tx, id, false); err != nil {
+		if _, err := taskOrNoRows(ctx, c, id, false); err != nil {
 			return nil, err
-		} else if t == nil {
-			return nil, hub.GenericError("query returned no rows")
 		}
 	}
 	kids, err := store.TaskChildren(ctx, c.Tx, id, c.Args.Bool("request"))
@@ -702,12 +710,9 @@ func taskFinished(ctx context.Context, c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, err := store.GetTask(ctx, c.Tx, id, false)
+	t, err := taskOrNoRows(ctx, c, id, false)
 	if err != nil {
 		return nil, err
-	}
-	if t == nil {
-		return nil, hub.GenericError("query returned no rows")
 	}
 	return hub.TaskDone(t.State), nil
 }
