@@ -180,11 +180,7 @@ https://docs.pagure.org/koji/HOWTO/#package-organization`)
 		a.printf("Created task: %d\n", tid)
 		a.printf("Task info: %s/taskinfo?taskID=%d\n", a.profile.WebURL, tid)
 	}
-	if shouldWait(o) {
-		a.sess.Logout(a.ctx)
-		return a.watchTasks([]int64{tid}, quiet)
-	}
-	return nil
+	return a.watchIfWaiting(o, []int64{tid}, quiet)
 }
 
 // uploadError turns a local file problem into the error the Python CLI
@@ -288,11 +284,7 @@ func cmdChainBuild(a *app, args []string) error {
 		a.printf("Created task: %d\n", tid)
 		a.printf("Task info: %s/taskinfo?taskID=%d\n", a.profile.WebURL, tid)
 	}
-	if shouldWait(o) {
-		a.sess.Logout(a.ctx)
-		return a.watchTasks([]int64{tid}, quiet)
-	}
-	return nil
+	return a.watchIfWaiting(o, []int64{tid}, quiet)
 }
 
 // rpmData is what import reads from a package's header.

@@ -291,11 +291,7 @@ func cmdTagBuild(a *app, args []string) error {
 		tasks = append(tasks, id)
 		a.printf("Created task %d\n", id)
 	}
-	if shouldWait(o) {
-		a.sess.Logout(a.ctx)
-		return a.watchTasks(tasks, a.quiet)
-	}
-	return nil
+	return a.watchIfWaiting(o, tasks, a.quiet)
 }
 
 func cmdMoveBuild(a *app, args []string) error {
@@ -364,11 +360,7 @@ func cmdMoveBuild(a *app, args []string) error {
 			a.printf("Created task %d, moving %s\n", id, buildLabel(b))
 		}
 	}
-	if shouldWait(o) {
-		a.sess.Logout(a.ctx)
-		return a.watchTasks(tasks, a.quiet)
-	}
-	return nil
+	return a.watchIfWaiting(o, tasks, a.quiet)
 }
 
 func cmdUntagBuild(a *app, args []string) error {
@@ -893,11 +885,7 @@ func cmdRegenRepo(a *app, args []string) error {
 	a.printf("Regenerating repo for tag: %s\n", mstr(tag, "name"))
 	a.printf("Created task: %d\n", id)
 	a.printf("Task info: %s/taskinfo?taskID=%d\n", a.profile.WebURL, id)
-	if shouldWait(o) {
-		a.sess.Logout(a.ctx)
-		return a.watchTasks([]int64{id}, a.quiet)
-	}
-	return nil
+	return a.watchIfWaiting(o, []int64{id}, a.quiet)
 }
 
 func cmdWaitRepo(a *app, args []string) error {

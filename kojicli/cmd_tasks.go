@@ -529,11 +529,7 @@ func cmdResubmit(a *app, args []string) error {
 	if !quiet {
 		a.printf("Resubmitted task %d as new task %s\n", id, pyStrOf(nv))
 	}
-	if shouldWait(o) {
-		a.sess.Logout(a.ctx)
-		return a.watchTasks([]int64{mint(map[string]any{"id": nv}, "id")}, quiet)
-	}
-	return nil
+	return a.watchIfWaiting(o, []int64{mint(map[string]any{"id": nv}, "id")}, quiet)
 }
 
 func cmdWatchTask(a *app, args []string) error {

@@ -38,6 +38,16 @@ func shouldWait(o values) bool {
 	return !runningInBackground()
 }
 
+// watchIfWaiting ends a command that started tasks: when it should wait,
+// it logs out (as Koji's CLI does before watching) and watches them.
+func (a *app) watchIfWaiting(o values, tasks []int64, quiet bool) error {
+	if !shouldWait(o) {
+		return nil
+	}
+	a.sess.Logout(a.ctx)
+	return a.watchTasks(tasks, quiet)
+}
+
 // taskSig is a legacy task signature: argument names and how many of the
 // last ones have defaults; varargs/varkw are for "default"-style methods.
 type taskSig struct {
