@@ -23,6 +23,7 @@ import (
 	"github.com/gokoji/gokoji/hub/api"
 	"github.com/gokoji/gokoji/hub/server"
 	"github.com/gokoji/gokoji/hub/store"
+	"github.com/gokoji/gokoji/hub/transcripts"
 	"github.com/gokoji/gokoji/hub/xmlrpc"
 )
 
@@ -181,33 +182,20 @@ func (w testWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// TranscriptsDir finds the recorded Koji transcripts: $KOJI_TRANSCRIPTS, or
-// shared/koji-transcripts beside the repository. A missing directory fails
-// the test: the suite never skips its compatibility checks.
+// TranscriptsDir finds the recorded Koji transcripts (see package
+// transcripts). A missing directory fails the test: the suite never skips
+// its compatibility checks.
 func TranscriptsDir(t testing.TB) string {
 	t.Helper()
-	if v := os.Getenv("KOJI_TRANSCRIPTS"); v != "" {
-		return v
-	}
-	dir, err := os.Getwd()
+	wd, err := os.Getwd()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("cannot find go.mod above the test directory")
-		}
-		dir = parent
+	d, err := transcripts.Dir(wd)
+	if err != nil {
+		t.Fatal(err)
 	}
-	p := filepath.Join(dir, "..", "shared", "koji-transcripts")
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("recorded transcripts not found at %s (set KOJI_TRANSCRIPTS): %v", p, err)
-	}
-	return p
+	return d
 }
 
 // Normalize passes v through the XML-RPC codec, giving the plain values a

@@ -6,37 +6,24 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/gokoji/gokoji/hub/transcripts"
 )
 
-// transcriptsDir finds the recorded Koji traffic: $KOJI_TRANSCRIPTS, else
-// <module root>/../shared/koji-transcripts. Missing data is a failure, not a
-// skip, so a broken checkout cannot pass silently.
+// transcriptsDir finds the recorded Koji traffic (see package
+// transcripts). Missing data is a failure, not a skip, so a broken checkout
+// cannot pass silently.
 func transcriptsDir(tb testing.TB) string {
 	tb.Helper()
-	if d := os.Getenv("KOJI_TRANSCRIPTS"); d != "" {
-		if fi, err := os.Stat(d); err != nil || !fi.IsDir() {
-			tb.Fatalf("KOJI_TRANSCRIPTS=%s is not a directory", d)
-		}
-		return d
-	}
 	wd, err := os.Getwd()
 	if err != nil {
 		tb.Fatalf("getwd: %v", err)
 	}
-	for dir := wd; ; {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			d := filepath.Join(filepath.Dir(dir), "shared", "koji-transcripts")
-			if fi, err := os.Stat(d); err != nil || !fi.IsDir() {
-				tb.Fatalf("Koji transcripts not found at %s (module root %s); set KOJI_TRANSCRIPTS", d, dir)
-			}
-			return d
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Fatalf("no go.mod in %s or above, so no transcripts dir; set KOJI_TRANSCRIPTS", wd)
-		}
-		dir = parent
+	d, err := transcripts.Dir(wd)
+	if err != nil {
+		tb.Fatal(err)
 	}
+	return d
 }
 
 func readTranscript(tb testing.TB, rel string) []byte {
