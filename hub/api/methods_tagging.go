@@ -124,6 +124,7 @@ func tagOneBuild(ctx context.Context, c *Call, t *store.Tag, b *hub.Build, force
 			return err
 		}
 	}
+	key["pkg_id"] = b.PackageID
 	return store.TagListing.Insert(ctx, c.Tx, c.UserID(), key)
 }
 
@@ -296,7 +297,7 @@ func moveAllBuilds(ctx context.Context, c *Call) (any, error) {
 	if err := assertTagAccess(ctx, c, t2, force); err != nil {
 		return nil, err
 	}
-	builds, _, err := readTagged(ctx, c, t1.ID, taggedOpts{Package: &pkg.Name})
+	builds, err := readTagged(ctx, c, t1.ID, taggedOpts{Package: &pkg.Name})
 	if err != nil {
 		return nil, err
 	}
@@ -387,21 +388,21 @@ func (o taggedOpts) key() string {
 // walk filters packages by name, in which case the package list computed
 // here decides. It returns the builds and the query, which the rpm reads
 // reuse.
-func readTagged(ctx context.Context, c *Call, tagID int64, o taggedOpts) ([]store.TaggedBuild, store.TaggedQuery, error) {
+func readTagged(ctx context.Context, c *Call, tagID int64, o taggedOpts) ([]store.TaggedBuild, error) {
 	q := store.TaggedQuery{Event: o.Event, Latest: o.Latest, Package: o.Package, Owner: o.Owner, Draft: o.Draft, Extra: o.Extra}
 	if o.Type != nil {
 		switch *o.Type {
 		case "rpm":
 			q.RPMOnly = true
 		case "maven", "win", "image":
-			return nil, q, nil // no such builds here
+			return nil, nil // no such builds here
 		default:
-			return nil, q, hub.GenericError("unsupported build type: %s", *o.Type)
+			return nil, hub.GenericError("unsupported build type: %s", *o.Type)
 		}
 	}
 	walk, err := fullInheritance(ctx, c, tagID, o.Event, false)
 	if err != nil {
-		return nil, q, err
+		return nil, err
 	}
 	all := []int64{tagID}
 	filtered := false
@@ -418,12 +419,12 @@ func readTagged(ctx context.Context, c *Call, tagID int64, o taggedOpts) ([]stor
 	}
 	builds, err := store.Tagged(ctx, c.Tx, q)
 	if err != nil {
-		return nil, q, err
+		return nil, err
 	}
 	if filtered {
 		list, err := packageList(ctx, c, store.PackageFilter{NoOwners: true}, &tagID, true, false, o.Event)
 		if err != nil {
-			return nil, q, err
+			return nil, err
 		}
 		ok := make(map[int64]bool, len(list))
 		for _, g := range list {
@@ -449,7 +450,7 @@ func readTagged(ctx context.Context, c *Call, tagID int64, o taggedOpts) ([]stor
 		}
 		builds = kept
 	}
-	return builds, q, nil
+	return builds, nil
 }
 
 // LatestTagged answers "the latest builds of a tag at an event, with
@@ -457,11 +458,11 @@ func readTagged(ctx context.Context, c *Call, tagID int64, o taggedOpts) ([]stor
 // getLatestRPMS does (event nil: now). Repo generation calls it.
 func LatestTagged(ctx context.Context, tx *store.Tx, tagID int64, event *int64) ([]store.TaggedBuild, []store.TaggedRPM, error) {
 	c := &Call{Tx: tx}
-	builds, q, err := readTagged(ctx, c, tagID, taggedOpts{Event: event, Inherit: true, Latest: 1})
+	builds, err := readTagged(ctx, c, tagID, taggedOpts{Event: event, Inherit: true, Latest: 1})
 	if err != nil {
 		return nil, nil, err
 	}
-	rpms, err := store.TaggedRPMs(ctx, tx, q, builds, nil, false, true)
+	rpms, err := store.TaggedRPMs(ctx, tx, builds, nil, false, true)
 	return builds, rpms, err
 }
 
@@ -609,7 +610,7 @@ func listTagged(ctx context.Context, c *Call) (any, error) {
 		return []any{}, nil
 	}
 	return cachedTagged(ctx, c, "listTagged", t.ID, o, func() (any, int, error) {
-		builds, _, err := readTagged(ctx, c, t.ID, o)
+		builds, err := readTagged(ctx, c, t.ID, o)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -629,7 +630,7 @@ func getLatestBuilds(ctx context.Context, c *Call) (any, error) {
 		return []any{}, err
 	}
 	return cachedTagged(ctx, c, "listTagged", tagID, o, func() (any, int, error) {
-		builds, _, err := readTagged(ctx, c, tagID, o)
+		builds, err := readTagged(ctx, c, tagID, o)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -703,11 +704,11 @@ func taggedRPMs(ctx context.Context, c *Call, tagID int64, o taggedOpts, arch an
 	if err != nil {
 		return nil, err
 	}
-	builds, q, err := readTagged(ctx, c, tagID, o)
+	builds, err := readTagged(ctx, c, tagID, o)
 	if err != nil {
 		return nil, err
 	}
-	rpms, err := store.TaggedRPMs(ctx, c.Tx, q, builds, arches, sigs, extra)
+	rpms, err := store.TaggedRPMs(ctx, c.Tx, builds, arches, sigs, extra)
 	if err != nil {
 		return nil, err
 	}

@@ -92,8 +92,8 @@ func loadTagged50k(b *testing.B, db *store.DB) int64 {
 			  WITH RECURSIVE seq(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM seq WHERE n < 49999)
 			  SELECT (SELECT MIN(id) FROM package) + n % 10000, CAST(n / 10000 AS TEXT), '1', 1, 1, ?, 0 FROM seq`, []any{ev}},
 			// A third of the builds in each tag, tagged at one of the events.
-			{`INSERT INTO tag_listing (build_id, tag_id, create_event, creator_id, active)
-			  SELECT b.id, CASE b.id % 3 WHEN 0 THEN CAST(? AS BIGINT) WHEN 1 THEN CAST(? AS BIGINT) ELSE CAST(? AS BIGINT) END,
+			{`INSERT INTO tag_listing (build_id, pkg_id, tag_id, create_event, creator_id, active)
+			  SELECT b.id, b.pkg_id, CASE b.id % 3 WHEN 0 THEN CAST(? AS BIGINT) WHEN 1 THEN CAST(? AS BIGINT) ELSE CAST(? AS BIGINT) END,
 			  ? + 1 + b.id % 100, 1, TRUE FROM build b`, []any{ids[0], ids[1], ids[2], ev}},
 			{"ANALYZE", nil},
 		}

@@ -1,7 +1,16 @@
 package store
 
+import "context"
+
 // SetQueryHook makes f see every read query; it returns the undo.
 func SetQueryHook(f func(query string, args []any)) func() {
 	queryHook = f
 	return func() { queryHook = nil }
+}
+
+// TaggedByWindow answers q the general way (taggedSQL), for comparing with
+// the latest-only path Tagged takes.
+func TaggedByWindow(ctx context.Context, tx *Tx, q TaggedQuery) ([]TaggedBuild, error) {
+	with, args := taggedSQL(q)
+	return readTaggedBuilds(ctx, tx, with, args, q.Extra)
 }

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/gokoji/gokoji/hub"
@@ -70,25 +72,74 @@ func walkDepth(col string, tags []int64) (in string, inArgs []any, depth string,
 	return col + " IN " + in, inArgs, b.String(), depthArgs
 }
 
+// listedSQL writes the CTEs pkgfirst and listed (the packages the package
+// lists of q.ListTags let through) when q has ListTags.
+func listedSQL(b *strings.Builder, q TaggedQuery) []any {
+	if q.ListTags == nil {
+		return nil
+	}
+	in, inArgs, depth, depthArgs := walkDepth("tp.tag_id", q.ListTags)
+	asOf, aargs := AsOf("tp", q.Event)
+	// The first entry of each package along the package-list walk
+	// decides; a blocked one hides the package.
+	b.WriteString("pkgfirst AS (SELECT tp.package_id, tp.blocked, ROW_NUMBER() OVER (PARTITION BY tp.package_id ORDER BY " +
+		depth + ") AS rn FROM tag_packages tp WHERE " + in + " AND " + asOf + ")" +
+		", listed AS (SELECT package_id FROM pkgfirst WHERE rn = 1 AND blocked = FALSE), ")
+	return append(append(depthArgs, inArgs...), aargs...)
+}
+
+// latestOnly reports whether q asks for the newest build of each package
+// with no filter on the builds themselves, the question repos and
+// getLatestBuilds ask. Such a query is answered from tag_listing alone
+// (latestSQL); the others join build for every listing (taggedSQL).
+func latestOnly(q TaggedQuery) bool {
+	return q.Latest == 1 && q.Package == nil && q.Owner == nil && q.Draft == nil && !q.RPMOnly
+}
+
+// idShift packs a listing's (create_event, build_id) into one integer whose
+// order is the listings' order (newest event, then highest build id), so
+// that one MAX picks a tag's newest listing of a package. It holds while
+// build ids stay below 2^32 and events below 2^31, as Koji's int4 ids do.
+const idShift = "4294967296"
+
+// latestSQL is taggedSQL for latestOnly queries. It reads only the covering
+// index of tag_listing: per tag and package the newest listing, then per
+// package the one of the tag first in the walk. Build states are not
+// looked at: a listed build is COMPLETE (tagging requires it and a tagged
+// build cannot be deleted), except in history, where a build may have been
+// deleted since; Tagged checks the chosen builds and falls back to
+// taggedSQL when one is not COMPLETE.
+func latestSQL(q TaggedQuery, d Dialect) (string, []any) {
+	var b strings.Builder
+	b.WriteString("WITH ")
+	args := listedSQL(&b, q)
+	in, inArgs, depth, depthArgs := walkDepth("tl.tag_id", q.Tags)
+	asOf, aargs := AsOf("tl", q.Event)
+	b.WriteString("pertag AS (SELECT tl.tag_id, " + depth + " AS depth, tl.pkg_id, MAX(tl.create_event * " + idShift +
+		" + tl.build_id) AS k FROM tag_listing tl WHERE " + in + " AND " + asOf + " GROUP BY tl.tag_id, tl.pkg_id), ")
+	args = append(append(append(args, depthArgs...), inArgs...), aargs...)
+	if d == Postgres {
+		b.WriteString("best AS (SELECT DISTINCT ON (pkg_id) pkg_id, depth, tag_id, k FROM pertag ORDER BY pkg_id, depth), ")
+	} else {
+		// SQLite fills the bare columns from the row holding the MIN.
+		b.WriteString("best AS (SELECT pkg_id, MIN(depth) AS depth, tag_id, k FROM pertag GROUP BY pkg_id), ")
+	}
+	b.WriteString("sel AS (SELECT k % " + idShift + " AS build_id, tag_id, k / " + idShift +
+		" AS listing_event, depth, pkg_id FROM best")
+	if q.ListTags != nil {
+		b.WriteString(" WHERE pkg_id IN (SELECT package_id FROM listed)")
+	}
+	b.WriteString(")")
+	return b.String(), args
+}
+
 // taggedSQL builds a WITH clause whose last table, sel, holds the
 // (build_id, tag_id, listing_event, depth, pkg_id) rows matching q, latest
 // and package list applied.
 func taggedSQL(q TaggedQuery) (string, []any) {
 	var b strings.Builder
-	var args []any
 	b.WriteString("WITH ")
-	if q.ListTags != nil {
-		in, inArgs, depth, depthArgs := walkDepth("tp.tag_id", q.ListTags)
-		asOf, aargs := AsOf("tp", q.Event)
-		// The first entry of each package along the package-list walk
-		// decides; a blocked one hides the package.
-		b.WriteString("pkgfirst AS (SELECT tp.package_id, tp.blocked, ROW_NUMBER() OVER (PARTITION BY tp.package_id ORDER BY " +
-			depth + ") AS rn FROM tag_packages tp WHERE " + in + " AND " + asOf + ")" +
-			", listed AS (SELECT package_id FROM pkgfirst WHERE rn = 1 AND blocked = FALSE), ")
-		args = append(args, depthArgs...)
-		args = append(args, inArgs...)
-		args = append(args, aargs...)
-	}
+	args := listedSQL(&b, q)
 	in, inArgs, depth, depthArgs := walkDepth("tl.tag_id", q.Tags)
 	asOf, aargs := AsOf("tl", q.Event)
 	conds := []string{in, asOf, "b.id = tl.build_id", "b.state = ?"}
@@ -149,51 +200,133 @@ func Tagged(ctx context.Context, tx *Tx, q TaggedQuery) ([]TaggedBuild, error) {
 	if len(q.Tags) == 0 {
 		return nil, nil
 	}
-	sql, args := taggedBuildsSQL(q)
 	if err := sortMemory(ctx, tx); err != nil {
 		return nil, err
 	}
-	rows, err := tx.Query(ctx, sql, args...)
+	if latestOnly(q) {
+		with, args := latestSQL(q, tx.Dialect)
+		out, err := readTaggedBuilds(ctx, tx, with, args, q.Extra)
+		if err != nil {
+			return nil, err
+		}
+		if allComplete(out) {
+			return out, nil
+		}
+	}
+	with, args := taggedSQL(q)
+	return readTaggedBuilds(ctx, tx, with, args, q.Extra)
+}
+
+func allComplete(builds []TaggedBuild) bool {
+	for _, b := range builds {
+		if b.State != hub.BuildComplete {
+			return false
+		}
+	}
+	return true
+}
+
+// readTaggedBuilds reads the builds of sel. The names of owners, promoters,
+// volumes and tags come from a few small queries rather than four more
+// joins per row, and the order is made here rather than by sorting whole
+// result rows: answers run to tens of thousands of builds.
+func readTaggedBuilds(ctx context.Context, tx *Tx, with string, args []any, withExtra bool) ([]TaggedBuild, error) {
+	extra := "NULL"
+	if withExtra {
+		extra = "b.extra"
+	}
+	rows, err := tx.Query(ctx, with+` SELECT b.id, b.pkg_id, p.name, b.version, b.release, b.epoch, b.draft, b.state,
+		b.task_id, b.owner, b.create_event, e.time_us, b.start_us, b.completion_us, b.promotion_us, b.promoter,
+		b.volume_id, `+extra+`, sel.tag_id, sel.listing_event, sel.depth
+		FROM sel JOIN build b ON b.id = sel.build_id
+		JOIN package p ON p.id = b.pkg_id
+		JOIN events e ON e.id = b.create_event`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read tagged builds: %w", err)
 	}
 	defer rows.Close()
-	var out []TaggedBuild
+	// Collected as pointers: growing and sorting a slice of whole rows
+	// would copy each row many times.
+	var found []*TaggedBuild
+	users, tags := map[int64]string{}, map[int64]string{}
 	for rows.Next() {
-		var r TaggedBuild
+		r := new(TaggedBuild)
 		bb := &r.Build
 		// Scanned by position: answers run to tens of thousands of rows.
 		if err := rows.Scan(&bb.ID, &bb.PackageID, &bb.PackageName, &bb.Version, &bb.Release, &bb.Epoch, &bb.Draft,
-			&bb.State, &bb.TaskID, &bb.OwnerID, &bb.OwnerName, &bb.CreateEvent, &bb.CreationUS, &bb.StartUS,
-			&bb.CompletionUS, &bb.PromotionUS, &bb.PromoterID, &bb.PromoterName, &bb.VolumeID, &bb.VolumeName,
-			&bb.Extra, &r.TagID, &r.TagName, &r.ListingEvent, &r.Depth); err != nil {
+			&bb.State, &bb.TaskID, &bb.OwnerID, &bb.CreateEvent, &bb.CreationUS, &bb.StartUS,
+			&bb.CompletionUS, &bb.PromotionUS, &bb.PromoterID, &bb.VolumeID,
+			&bb.Extra, &r.TagID, &r.ListingEvent, &r.Depth); err != nil {
 			return nil, fmt.Errorf("read tagged builds: %w", err)
 		}
-		out = append(out, r)
+		users[bb.OwnerID] = ""
+		if bb.PromoterID != nil {
+			users[*bb.PromoterID] = ""
+		}
+		tags[r.TagID] = ""
+		found = append(found, r)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read tagged builds: %w", err)
 	}
+	rows.Close()
+	if len(found) == 0 {
+		return nil, nil
+	}
+	volumes := map[int64]string{}
+	for _, n := range []struct {
+		table string
+		names map[int64]string
+	}{{"users", users}, {"tag", tags}, {"volume", volumes}} {
+		if err := readNames(ctx, tx, n.table, n.names); err != nil {
+			return nil, err
+		}
+	}
+	sort.Slice(found, func(i, j int) bool {
+		a, b := found[i], found[j]
+		if a.Depth != b.Depth {
+			return a.Depth < b.Depth
+		}
+		if a.ListingEvent != b.ListingEvent {
+			return a.ListingEvent > b.ListingEvent
+		}
+		return a.ID > b.ID
+	})
+	out := make([]TaggedBuild, len(found))
+	for i, r := range found {
+		bb := &r.Build
+		bb.OwnerName, bb.VolumeName, r.TagName = users[bb.OwnerID], volumes[bb.VolumeID], tags[r.TagID]
+		if bb.PromoterID != nil {
+			name := users[*bb.PromoterID]
+			bb.PromoterName = &name
+		}
+		out[i] = *r
+	}
 	return out, nil
 }
 
-func taggedBuildsSQL(q TaggedQuery) (string, []any) {
-	with, args := taggedSQL(q)
-	extra := "NULL"
-	if q.Extra {
-		extra = "b.extra"
+// readNames fills names (id → name) from table's id and name columns: for
+// the ids already in the map, or for every row when the map is empty.
+func readNames(ctx context.Context, tx *Tx, table string, names map[int64]string) error {
+	q := "SELECT id, name FROM " + table
+	var args []any
+	if len(names) > 0 {
+		ids := make([]int64, 0, len(names))
+		for id := range names {
+			ids = append(ids, id)
+		}
+		src, arg := IDTable(tx.Dialect, ids)
+		q += " WHERE id IN (" + src + ")"
+		args = append(args, arg)
 	}
-	return with + ` SELECT b.id, b.pkg_id, p.name, b.version, b.release, b.epoch, b.draft, b.state, b.task_id,
-		b.owner, u.name, b.create_event, e.time_us, b.start_us, b.completion_us, b.promotion_us, b.promoter,
-		pr.name, b.volume_id, v.name, ` + extra + `, sel.tag_id, t.name, sel.listing_event, sel.depth
-		FROM sel JOIN build b ON b.id = sel.build_id
-		JOIN package p ON p.id = b.pkg_id
-		JOIN users u ON u.id = b.owner
-		JOIN events e ON e.id = b.create_event
-		JOIN volume v ON v.id = b.volume_id
-		LEFT JOIN users pr ON pr.id = b.promoter
-		JOIN tag t ON t.id = sel.tag_id
-		ORDER BY sel.depth, sel.listing_event DESC, b.id DESC`, args
+	var rows []NamedID
+	if err := tx.Select(ctx, &rows, q, args...); err != nil {
+		return fmt.Errorf("read %s names: %w", table, err)
+	}
+	for _, r := range rows {
+		names[r.ID] = r.Name
+	}
+	return nil
 }
 
 // sortMemory lets PostgreSQL sort a tag's listings (tens of thousands of
@@ -216,17 +349,24 @@ type TaggedRPM struct {
 	SigKey *string
 }
 
-// TaggedRPMs reads the rpms of the given builds, each found in the given
-// tag (the builds Tagged chose, as (build id → tag id)): in walk order,
+// TaggedRPMs reads the rpms of builds (Tagged's answer): in walk order,
 // then by rpm id, as Koji lists them. arches filters when non-empty; sigs
 // adds one row per signature (and one with a nil key for an unsigned rpm).
-func TaggedRPMs(ctx context.Context, tx *Tx, q TaggedQuery, builds []TaggedBuild, arches []string, sigs, extra bool) ([]TaggedRPM, error) {
+func TaggedRPMs(ctx context.Context, tx *Tx, builds []TaggedBuild, arches []string, sigs, extra bool) ([]TaggedRPM, error) {
 	if len(builds) == 0 {
 		return nil, nil
 	}
-	// The selection is recomputed in SQL rather than passed as a list of
-	// ids: it may hold tens of thousands of builds.
-	with, args := taggedSQL(q)
+	// The places a build was found at; more than one only when all builds
+	// of an inheritance walk are asked for.
+	depths := make(map[int64][]int, len(builds))
+	ids := make([]int64, 0, len(builds))
+	for _, b := range builds {
+		if _, ok := depths[b.ID]; !ok {
+			ids = append(ids, b.ID)
+		}
+		depths[b.ID] = append(depths[b.ID], b.Depth)
+	}
+	idSrc, idArg := IDTable(tx.Dialect, ids)
 	cols := "r.id, r.build_id, r.buildroot_id, r.name, r.version, r.release, r.epoch, r.arch, r.draft, r.external_repo_id, r.payloadhash, r.size, r.buildtime, r.metadata_only"
 	if extra {
 		cols += ", r.extra"
@@ -237,13 +377,15 @@ func TaggedRPMs(ctx context.Context, tx *Tx, q TaggedQuery, builds []TaggedBuild
 	if sigs {
 		sigCol, sigJoin = "s.sigkey", " LEFT JOIN rpmsigs s ON s.rpm_id = r.id"
 	}
-	sql := with + " SELECT " + cols + ", " + sigCol + " FROM sel JOIN rpminfo r ON r.build_id = sel.build_id" + sigJoin
+	// The build ids may run to tens of thousands: they go as one argument.
+	sql := "SELECT " + cols + ", " + sigCol + " FROM rpminfo r" + sigJoin + " WHERE r.build_id IN (" + idSrc + ")"
+	args := []any{idArg}
 	if len(arches) > 0 {
 		in, inArgs := InList(arches)
-		sql += " WHERE r.arch IN " + in
+		sql += " AND r.arch IN " + in
 		args = append(args, inArgs...)
 	}
-	sql += " ORDER BY sel.depth, r.id"
+	sql += " ORDER BY r.id"
 	if sigs {
 		sql += ", s.sigkey"
 	}
@@ -252,24 +394,53 @@ func TaggedRPMs(ctx context.Context, tx *Tx, q TaggedQuery, builds []TaggedBuild
 		return nil, fmt.Errorf("read tagged rpms: %w", err)
 	}
 	defer rows.Close()
-	keep := make(map[int64]bool, len(builds))
-	for _, b := range builds {
-		keep[b.ID] = true
+	type placed struct {
+		rpm   TaggedRPM
+		depth int
 	}
-	var out []TaggedRPM
+	var all []placed
 	for rows.Next() {
 		var r TaggedRPM
 		if err := rows.Scan(&r.ID, &r.BuildID, &r.BuildrootID, &r.Name, &r.Version, &r.Release, &r.Epoch, &r.Arch,
 			&r.Draft, &r.ExternalRepoID, &r.PayloadHash, &r.Size, &r.BuildTime, &r.MetadataOnly, &r.Extra, &r.SigKey); err != nil {
 			return nil, fmt.Errorf("read tagged rpms: %w", err)
 		}
-		// builds may be a filtered subset of the selection (package-list
-		// filters applied by the caller).
-		if r.BuildID != nil && keep[*r.BuildID] {
-			out = append(out, r)
+		if r.BuildID == nil {
+			continue
+		}
+		for _, d := range depths[*r.BuildID] {
+			all = append(all, placed{r, d})
 		}
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read tagged rpms: %w", err)
+	}
+	// Rows came by rpm id (and key); a stable sort by place keeps that
+	// order within each place.
+	sort.SliceStable(all, func(i, j int) bool { return all[i].depth < all[j].depth })
+	out := make([]TaggedRPM, len(all))
+	for i, p := range all {
+		out[i] = p.rpm
+	}
+	return out, nil
+}
+
+// IDTable returns a subquery yielding the given ids as one column, id, and
+// its single argument. Unlike an IN list it takes any number of ids.
+func IDTable(d Dialect, ids []int64) (string, any) {
+	if d == Postgres {
+		return "SELECT unnest(CAST(? AS BIGINT[])) AS id", ids
+	}
+	var b strings.Builder
+	b.WriteByte('[')
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.FormatInt(id, 10))
+	}
+	b.WriteByte(']')
+	return "SELECT value AS id FROM json_each(?)", b.String()
 }
 
 // BuildTags lists the tags holding a build now: (tag id, tag name), by tag id.

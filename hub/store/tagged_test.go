@@ -1,0 +1,259 @@
+package store_test
+
+import (
+	"fmt"
+	"math/rand"
+	"reflect"
+	"testing"
+
+	"github.com/gokoji/gokoji/hub"
+	"github.com/gokoji/gokoji/hub/hubtest"
+	"github.com/gokoji/gokoji/hub/store"
+)
+
+// latestWorld is three tags, child first in the walk, with builds tagged
+// and untagged over many events.
+type latestWorld struct {
+	user   int64
+	tags   []int64 // the walk: tags[0] inherits tags[1], which inherits tags[2]
+	pkgs   []int64
+	builds map[int64][]int64 // package → its builds
+	pkgOf  map[int64]int64
+	events []int64
+}
+
+func (w *latestWorld) tag(t *testing.T, tx *store.Tx, tag, build int64) {
+	t.Helper()
+	if err := store.TagListing.Insert(ctx, tx, w.user, map[string]any{"tag_id": tag, "build_id": build, "pkg_id": w.pkgOf[build]}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func newLatestWorld(t *testing.T, db *store.DB) *latestWorld {
+	w := &latestWorld{builds: map[int64][]int64{}, pkgOf: map[int64]int64{}}
+	err := db.InTx(ctx, true, func(tx *store.Tx) error {
+		var err error
+		if w.user, err = store.CreateUser(ctx, tx, store.NewUser{Name: "tagger"}); err != nil {
+			return err
+		}
+		for i := 0; i < 3; i++ {
+			id, err := store.CreateName(ctx, tx, "tag", fmt.Sprintf("walk%d", i))
+			if err != nil {
+				return err
+			}
+			w.tags = append(w.tags, id)
+		}
+		for i := 0; i < 12; i++ {
+			p, err := store.CreateName(ctx, tx, "package", fmt.Sprintf("p%d", i))
+			if err != nil {
+				return err
+			}
+			w.pkgs = append(w.pkgs, p)
+			// Listed at the root; p0 and p1 blocked in the middle, p1
+			// listed again in the child.
+			if err := store.TagPackages.Insert(ctx, tx, w.user, map[string]any{"tag_id": w.tags[2], "package_id": p, "blocked": false}); err != nil {
+				return err
+			}
+			if i < 2 {
+				if err := store.TagPackages.Insert(ctx, tx, w.user, map[string]any{"tag_id": w.tags[1], "package_id": p, "blocked": true}); err != nil {
+					return err
+				}
+			}
+			if i == 1 {
+				if err := store.TagPackages.Insert(ctx, tx, w.user, map[string]any{"tag_id": w.tags[0], "package_id": p, "blocked": false}); err != nil {
+					return err
+				}
+			}
+			for v := 0; v < 5; v++ {
+				b, err := store.CreateBuild(ctx, tx, store.NewBuild{PackageID: p, Version: fmt.Sprint(v), Release: "1",
+					State: hub.BuildComplete, Owner: w.user})
+				if err != nil {
+					return err
+				}
+				w.builds[p] = append(w.builds[p], b)
+				w.pkgOf[b] = p
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+func (w *latestWorld) query(event *int64) store.TaggedQuery {
+	return store.TaggedQuery{Tags: w.tags, ListTags: w.tags, Event: event, Latest: 1}
+}
+
+// TestLatestFromListingsMatchesWindow compares the latest-only path, which
+// reads tag_listing alone, with the general query at every event of a
+// random history: tags, untags, retags, two builds of a package tagged at
+// one event, and builds deleted after they were untagged.
+func TestLatestFromListingsMatchesWindow(t *testing.T) {
+	hubtest.ForEachBackend(t, func(t *testing.T, db *store.DB) {
+		w := newLatestWorld(t, db)
+		rnd := rand.New(rand.NewSource(1))
+		tagged := map[[2]int64]bool{}
+		for step := 0; step < 60; step++ {
+			err := db.InTx(ctx, true, func(tx *store.Tx) error {
+				for op := 0; op < 1+rnd.Intn(4); op++ {
+					tag := w.tags[rnd.Intn(len(w.tags))]
+					p := w.pkgs[rnd.Intn(len(w.pkgs))]
+					b := w.builds[p][rnd.Intn(5)]
+					key := [2]int64{tag, b}
+					if tagged[key] {
+						if _, err := store.TagListing.Revoke(ctx, tx, w.user, map[string]any{"tag_id": tag, "build_id": b}); err != nil {
+							return err
+						}
+						delete(tagged, key)
+						continue
+					}
+					w.tag(t, tx, tag, b)
+					tagged[key] = true
+				}
+				ev, err := tx.Event(ctx)
+				w.events = append(w.events, ev)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Delete the builds that are in no tag now; history still lists
+		// most of them.
+		deleted := 0
+		err := db.InTx(ctx, true, func(tx *store.Tx) error {
+			for b := range w.pkgOf {
+				inTag := false
+				for _, tag := range w.tags {
+					inTag = inTag || tagged[[2]int64{tag, b}]
+				}
+				if !inTag && b%2 == 0 {
+					if _, err := store.SetBuildState(ctx, tx, b, hub.BuildComplete, hub.BuildDeleted, nil); err != nil {
+						return err
+					}
+					deleted++
+				}
+			}
+			return nil
+		})
+		if err != nil || deleted == 0 {
+			t.Fatalf("deleting builds: %v (%d deleted)", err, deleted)
+		}
+		events := append([]*int64{nil}, nil)
+		for i := range w.events {
+			events = append(events, &w.events[i])
+		}
+		err = db.InTx(ctx, false, func(tx *store.Tx) error {
+			nonEmpty := 0
+			for _, ev := range events {
+				got, err := store.Tagged(ctx, tx, w.query(ev))
+				if err != nil {
+					return err
+				}
+				want, err := store.TaggedByWindow(ctx, tx, w.query(ev))
+				if err != nil {
+					return err
+				}
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("event %v: latest-only path gives\n%v\nthe general query\n%v", ev, summary(got), summary(want))
+				}
+				if len(got) > 0 {
+					nonEmpty++
+				}
+			}
+			if nonEmpty < len(events)/2 {
+				t.Errorf("only %d of %d events hold builds: the history is too thin to compare", nonEmpty, len(events))
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// TestLatestSkipsDeletedBuildInHistory: at an event where a tag's newest
+// build is one deleted since, the build tagged before it is the latest.
+func TestLatestSkipsDeletedBuildInHistory(t *testing.T) {
+	hubtest.ForEachBackend(t, func(t *testing.T, db *store.DB) {
+		w := newLatestWorld(t, db)
+		p := w.pkgs[5]
+		older, newer := w.builds[p][0], w.builds[p][1]
+		var at int64
+		steps := []func(tx *store.Tx) error{
+			func(tx *store.Tx) error { w.tag(t, tx, w.tags[0], older); return nil },
+			func(tx *store.Tx) error {
+				w.tag(t, tx, w.tags[0], newer)
+				var err error
+				at, err = tx.Event(ctx)
+				return err
+			},
+			func(tx *store.Tx) error {
+				_, err := store.TagListing.Revoke(ctx, tx, w.user, map[string]any{"tag_id": w.tags[0], "build_id": newer})
+				return err
+			},
+			func(tx *store.Tx) error {
+				_, err := store.SetBuildState(ctx, tx, newer, hub.BuildComplete, hub.BuildDeleted, nil)
+				return err
+			},
+		}
+		for _, s := range steps {
+			if err := db.InTx(ctx, true, s); err != nil {
+				t.Fatal(err)
+			}
+		}
+		err := db.InTx(ctx, false, func(tx *store.Tx) error {
+			got, err := store.Tagged(ctx, tx, w.query(&at))
+			if err != nil {
+				return err
+			}
+			if len(got) != 1 || got[0].ID != older {
+				t.Errorf("latest at event %d = %v, want only build %d (build %d was deleted)", at, summary(got), older, newer)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// TestLatestTieOnOneEvent: two builds of a package tagged at one event;
+// the higher build id is the latest, as in Koji's order.
+func TestLatestTieOnOneEvent(t *testing.T) {
+	hubtest.ForEachBackend(t, func(t *testing.T, db *store.DB) {
+		w := newLatestWorld(t, db)
+		p := w.pkgs[3]
+		err := db.InTx(ctx, true, func(tx *store.Tx) error {
+			w.tag(t, tx, w.tags[1], w.builds[p][4])
+			w.tag(t, tx, w.tags[1], w.builds[p][2])
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = db.InTx(ctx, false, func(tx *store.Tx) error {
+			got, err := store.Tagged(ctx, tx, w.query(nil))
+			if err != nil {
+				return err
+			}
+			if len(got) != 1 || got[0].ID != w.builds[p][4] || got[0].TagID != w.tags[1] || got[0].Depth != 1 {
+				t.Errorf("latest = %v, want build %d from tag %d at depth 1", summary(got), w.builds[p][4], w.tags[1])
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func summary(bs []store.TaggedBuild) []string {
+	var out []string
+	for _, b := range bs {
+		out = append(out, fmt.Sprintf("%s-%s@tag%d/ev%d", b.PackageName, b.Version, b.TagID, b.ListingEvent))
+	}
+	return out
+}
