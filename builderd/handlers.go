@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"time"
 
@@ -62,23 +61,6 @@ func mapArg(p []any, i int) map[string]any {
 		}
 	}
 	return map[string]any{}
-}
-
-// hostArch is the machine's arch as RPM names it.
-func hostArch() string {
-	switch runtime.GOARCH {
-	case "amd64":
-		return "x86_64"
-	case "arm64":
-		return "aarch64"
-	case "386":
-		return "i686"
-	case "ppc64le":
-		return "ppc64le"
-	case "s390x":
-		return "s390x"
-	}
-	return runtime.GOARCH
 }
 
 // download fetches work/<rel> (or any topdir path) from the hub's file tree.
@@ -336,7 +318,7 @@ func (h *buildArchHandler) Run(ctx context.Context, d *Daemon, t *Task) (any, er
 		repo, _ := info.(map[string]any)
 		repoArch := arch
 		if arch == "noarch" {
-			repoArch = hostArch()
+			repoArch = buildroot.HostArch()
 		}
 		if repo != nil {
 			job.RepoURL = fmt.Sprintf("%s/repos/%s/%d/%s", strings.TrimRight(d.Config.TopURL, "/"), repo["tag_name"], repoID, repoArch)
