@@ -112,12 +112,18 @@ func (l *Logs) Close() error {
 // run runs a command in its own process group, output to w. Cancelling ctx
 // kills the whole group, so no build process outlives its task.
 func run(ctx context.Context, w io.Writer, dir string, name string, args ...string) error {
+	return runTo(ctx, w, w, dir, name, args...)
+}
+
+// runTo is run with the command's standard output kept apart, for commands
+// whose output is data rather than log.
+func runTo(ctx context.Context, stdout, stderr io.Writer, dir string, name string, args ...string) error {
 	cmd := exec.Command(name, args...)
 	cmd.Dir = dir
-	cmd.Stdout, cmd.Stderr = w, w
+	cmd.Stdout, cmd.Stderr = stdout, stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Env = append(os.Environ(), "LC_ALL=C.UTF-8")
-	fmt.Fprintf(w, "+ %s %s\n", name, strings.Join(args, " "))
+	fmt.Fprintf(stderr, "+ %s %s\n", name, strings.Join(args, " "))
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start %s: %w", name, err)
 	}
