@@ -34,6 +34,8 @@ type Backend interface {
 type Job struct {
 	Dir     string // a clean directory of the task's own
 	RepoURL string // the build tag's repo for the arch (…/repos/<tag>/<id>/<arch>), "" without one
+	Tag     string // the build tag's name, with RepoURL
+	RepoID  int64  // the repo's id, with RepoURL
 	Logs    *Logs
 	// RootReady, when set, is told what was installed into the root once
 	// it is prepared and before the build starts, so the builder can record
