@@ -260,12 +260,20 @@ type mockLogs struct {
 	off  map[string]int64
 }
 
+// newMockLogs copies from mock's logs in dir what mock writes to them from
+// now on.
 func newMockLogs(dir string, l *Logs) (*mockLogs, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("mock result directory: %w", err)
 	}
-	return &mockLogs{dir: dir, off: map[string]int64{},
-		into: map[string]*os.File{"root.log": l.Root, "build.log": l.Build, "state.log": l.State}}, nil
+	m := &mockLogs{dir: dir, off: map[string]int64{},
+		into: map[string]*os.File{"root.log": l.Root, "build.log": l.Build, "state.log": l.State}}
+	for name := range m.into {
+		if fi, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			m.off[name] = fi.Size()
+		}
+	}
+	return m, nil
 }
 
 // sync copies what is new in each log. Unless all is set it stops at the

@@ -218,6 +218,26 @@ func TestMockRebuildInOneGo(t *testing.T) {
 	}
 }
 
+// TestMockLogsCopiedOnce: a second build into the same result directory
+// (mock appends to the logs there) copies only its own lines.
+func TestMockLogsCopiedOnce(t *testing.T) {
+	withStandInMock(t)
+	b := &buildroot.Mock{}
+	job := mockJob(t, buildroot.HostArch())
+	srpm, err := b.BuildSRPM(context.Background(), job, specDir(t, "gk-noarch"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ {
+		if _, err := b.Rebuild(context.Background(), job, srpm, "noarch"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if state := readLog(t, job, "state.log"); strings.Count(state, "stand-in mock: rebuild\n") != 2 {
+		t.Errorf("two builds, state.log:\n%s", state)
+	}
+}
+
 func TestMockBuildFailure(t *testing.T) {
 	withStandInMock(t)
 	job := mockJob(t, buildroot.HostArch())
