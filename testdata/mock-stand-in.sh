@@ -14,6 +14,7 @@ while [ $# -gt 0 ]; do
 	--installdeps) mode=installdeps; srpm=$2; shift ;;
 	--rebuild) mode=rebuild; srpm=$2; shift ;;
 	--buildsrpm) mode=buildsrpm ;;
+	--clean) mode=clean ;;
 	--spec) spec=$2; shift ;;
 	--sources) sources=$2; shift ;;
 	--shell) mode=shell; cmd=$2; shift ;;
@@ -43,6 +44,8 @@ init)
 	setup ;;
 installdeps)
 	echo "stand-in mock: installing the BuildRequires of $(basename "$srpm")" >> "$result/root.log" ;;
+clean)
+	echo "stand-in mock: removing the root" >> "$result/root.log" ;;
 shell)
 	case $cmd in
 	"rpm -qa --qf "*) printf 'rpm-build\t4.19.1\t1.fc40\t(none)\t%s\nbash\t5.2.26\t3.fc40\t(none)\t%s\nperl-libs\t5.38.2\t502.fc40\t4\t%s\n' "$target" "$target" "$target" ;;

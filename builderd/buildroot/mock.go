@@ -158,6 +158,18 @@ func (b *Mock) Rebuild(ctx context.Context, job *Job, srpm, arch string) (*Resul
 	mock := func(extra ...string) []string { return append([]string{"-r", cfg, "--resultdir", out}, extra...) }
 	rebuild := mock("--rebuild", srpm)
 	if job.RootReady != nil {
+		// --cleanup-after comes with --rebuild only: a root whose build
+		// never started is removed here (unless the task was cancelled,
+		// which must end promptly).
+		started := false
+		defer func() {
+			if !started && ctx.Err() == nil {
+				job.Logs.Statef("mock --clean: the build did not start")
+				if err := b.run(ctx, job, logs, mock("--clean")...); err != nil {
+					job.Logs.Statef("mock --clean: %v", err)
+				}
+			}
+		}()
 		job.Logs.Statef("mock --init: the root from %s", job.RepoURL)
 		if err := b.run(ctx, job, logs, mock("--init")...); err != nil {
 			return nil, buildFailure(ctx, "making the root (mock --init)", err)
@@ -176,6 +188,7 @@ func (b *Mock) Rebuild(ctx context.Context, job *Job, srpm, arch string) (*Resul
 			return nil, err
 		}
 		rebuild = append(rebuild, "--no-clean")
+		started = true
 	}
 	// The root is of no use once the build is done (its contents were
 	// listed, its logs and results are out), and the task's directory

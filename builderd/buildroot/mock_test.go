@@ -255,7 +255,7 @@ func TestMockBuildFailure(t *testing.T) {
 }
 
 // TestMockRootReadyFails: the build does not start in a root the hub was
-// not told about.
+// not told about, and the root is removed.
 func TestMockRootReadyFails(t *testing.T) {
 	argvLog := withStandInMock(t)
 	job := mockJob(t, buildroot.HostArch())
@@ -265,10 +265,17 @@ func TestMockRootReadyFails(t *testing.T) {
 	if !errors.Is(err, refused) {
 		t.Fatalf("err = %v, want RootReady's", err)
 	}
-	for _, c := range calls(t, argvLog) {
-		if contains(c, "--rebuild") {
-			t.Errorf("mock --rebuild ran: %q", c)
+	c := calls(t, argvLog)
+	for _, args := range c {
+		if contains(args, "--rebuild") {
+			t.Errorf("mock --rebuild ran: %q", args)
 		}
+	}
+	if last := c[len(c)-1]; last[len(last)-1] != "--clean" {
+		t.Errorf("the root was not removed: mock's last call was %q", last)
+	}
+	if !strings.Contains(readLog(t, job, "root.log"), "stand-in mock: removing the root") {
+		t.Errorf("root.log:\n%s", readLog(t, job, "root.log"))
 	}
 }
 
