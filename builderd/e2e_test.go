@@ -69,6 +69,12 @@ func newWorld(t *testing.T, db *store.DB) *world {
 // returned stop is called (or the test ends).
 func (w *world) startBuilder(t *testing.T) (stop func()) {
 	t.Helper()
+	return w.startBuilderWith(t, &buildroot.RPMBuild{})
+}
+
+// startBuilderWith is startBuilder with another backend.
+func (w *world) startBuilderWith(t *testing.T, backend buildroot.Backend) (stop func()) {
+	t.Helper()
 	s := &kojiclient.Session{URL: w.h.URL}
 	if err := s.Login(ctx, "builder1", "bpw"); err != nil {
 		t.Fatal(err)
@@ -83,7 +89,7 @@ func (w *world) startBuilder(t *testing.T) (stop func()) {
 		Config: builderd.Config{WorkDir: t.TempDir(), TopURL: w.h.Base + "/kojifiles", SleepTime: 200 * time.Millisecond,
 			MaxJobs: 4, TaskTimeout: 10 * time.Minute, LogInterval: 300 * time.Millisecond},
 		Log:      log,
-		Handlers: builderd.Handlers(&buildroot.RPMBuild{}),
+		Handlers: builderd.Handlers(backend),
 	}
 	rctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
@@ -209,6 +215,90 @@ func TestBuildFailure(t *testing.T) {
 	}
 	if !strings.Contains(decodeB64(data), "gk-fail: about to fail on purpose") {
 		t.Errorf("build.log does not hold rpmbuild's output: %q", data)
+	}
+}
+
+// TestBuildWithMock: a build through the mock backend, run against a
+// stand-in for mock (testdata/mock-stand-in.sh: Debian has no mock, see
+// buildroot's tests). Both subtasks point mock at the build tag's repo,
+// and mock's logs come back as the tasks' logs.
+func TestBuildWithMock(t *testing.T) {
+	hubtest.RequireCommand(t, "rpmbuild", "rpm")
+	script, err := os.ReadFile(filepath.Join("..", "testdata", "mock-stand-in.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := t.TempDir()
+	if err := os.WriteFile(filepath.Join(bin, "mock"), script, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	w := newWorld(t, hubtest.OpenDB(t, hubtest.SQLite))
+	w.startBuilderWith(t, &buildroot.Mock{})
+	src := w.uploadSRPM(t, "gk-arch")
+	task := call(t, w.admin, "build", src, "dist-candidate", map[string]any{})
+	if info := w.waitTask(t, task); info["state"] != int64(hub.TaskClosed) {
+		res, err := w.admin.Call(ctx, "getTaskResult", task)
+		t.Fatalf("build task %v: %v %v", info["state"], res, err)
+	}
+	if b := call(t, w.admin, "getBuild", "gk-arch-1.0-1").(map[string]any); b["state"] != int64(hub.BuildComplete) {
+		t.Errorf("build = %v", b)
+	}
+	if _, err := os.Stat(filepath.Join(w.h.TopDir, "packages", "gk-arch", "1.0", "1", "x86_64", "gk-arch-1.0-1.x86_64.rpm")); err != nil {
+		t.Error(err)
+	}
+
+	var archTask any
+	for _, k := range call(t, w.admin, "getTaskChildren", task).([]any) {
+		if k.(map[string]any)["method"] == "buildArch" {
+			archTask = k.(map[string]any)["id"]
+		}
+	}
+
+	// Each mock call's config (-r) is made from the repo the build used.
+	req := call(t, w.admin, "getTaskRequest", archTask).([]any)
+	repoID := req[4].(map[string]any)["repo_id"]
+	root := fmt.Sprintf("dist-build-%v-x86_64", repoID)
+	url := fmt.Sprintf("%s/kojifiles/repos/dist-build/%v/x86_64", w.h.Base, repoID)
+	argv, err := os.ReadFile(filepath.Join(bin, "argv.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	modes := map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(string(argv)), "\n") {
+		args := strings.Split(line, "\x1f")
+		for _, a := range args {
+			if strings.HasPrefix(a, "--") && !strings.Contains(a, " ") {
+				modes[a] = true
+			}
+		}
+		if len(args) < 2 || args[0] != "-r" {
+			t.Fatalf("mock called without -r first: %q", args)
+		}
+		cfg, err := os.ReadFile(args[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"config_opts['root'] = '" + root + "'\n", `\nbaseurl=` + url + `\n`} {
+			if !strings.Contains(string(cfg), want) {
+				t.Errorf("%s lacks %s:\n%s", args[1], want, cfg)
+			}
+		}
+	}
+	for _, m := range []string{"--buildsrpm", "--init", "--installdeps", "--shell", "--rebuild"} {
+		if !modes[m] {
+			t.Errorf("mock was never called with %s: %s", m, argv)
+		}
+	}
+
+	// The buildArch task's root.log is mock's.
+	log := call(t, w.admin, "downloadTaskOutput", archTask, "root.log")
+	data, _ := log.(string)
+	if b, ok := log.([]byte); ok {
+		data = string(b)
+	}
+	if !strings.Contains(decodeB64(data), "stand-in mock: installing @build") {
+		t.Errorf("root.log does not hold mock's: %q", decodeB64(data))
 	}
 }
 

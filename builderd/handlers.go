@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"time"
 
@@ -62,23 +61,6 @@ func mapArg(p []any, i int) map[string]any {
 		}
 	}
 	return map[string]any{}
-}
-
-// hostArch is the machine's arch as RPM names it.
-func hostArch() string {
-	switch runtime.GOARCH {
-	case "amd64":
-		return "x86_64"
-	case "arm64":
-		return "aarch64"
-	case "386":
-		return "i686"
-	case "ppc64le":
-		return "ppc64le"
-	case "s390x":
-		return "s390x"
-	}
-	return runtime.GOARCH
 }
 
 // download fetches work/<rel> (or any topdir path) from the hub's file tree.
@@ -272,6 +254,13 @@ func (h *srpmHandler) Run(ctx context.Context, d *Daemon, t *Task) (any, error) 
 		return nil, err
 	}
 	defer done()
+	// A backend that builds the SRPM in a root (mock) makes it from the
+	// build tag's repo, as buildArch does.
+	if repoID, ok := mapArg(t.Params, 2)["repo_id"].(int64); ok {
+		if err := d.useRepo(ctx, job, repoID, buildroot.HostArch()); err != nil {
+			return nil, err
+		}
+	}
 	src := strArg(t.Params, 0)
 	srcDir := filepath.Join(t.Dir, "sources")
 	os.MkdirAll(srcDir, 0o755)
@@ -313,6 +302,26 @@ func (h *srpmHandler) Run(ctx context.Context, d *Daemon, t *Task) (any, error) 
 	return map[string]any{"srpm": up, "logs": logPaths(t), "brootid": nil, "source": source}, nil
 }
 
+// useRepo gives the job the build tag's repo for arch (noarch builds use
+// the host's arch's).
+func (d *Daemon) useRepo(ctx context.Context, job *buildroot.Job, repoID int64, arch string) error {
+	info, err := d.Hub.Call(ctx, "repoInfo", repoID)
+	if err != nil {
+		return err
+	}
+	repo, _ := info.(map[string]any)
+	if repo == nil {
+		return nil
+	}
+	if arch == "noarch" {
+		arch = buildroot.HostArch()
+	}
+	job.Tag, _ = repo["tag_name"].(string)
+	job.RepoID = repoID
+	job.RepoURL = fmt.Sprintf("%s/repos/%s/%d/%s", strings.TrimRight(d.Config.TopURL, "/"), repo["tag_name"], repoID, arch)
+	return nil
+}
+
 type buildArchHandler struct{ backend buildroot.Backend }
 
 func (*buildArchHandler) Weight() float64 { return 1.5 }
@@ -329,17 +338,8 @@ func (h *buildArchHandler) Run(ctx context.Context, d *Daemon, t *Task) (any, er
 	defer done()
 	var brootID any
 	if repoID, ok := opts["repo_id"].(int64); ok {
-		info, err := d.Hub.Call(ctx, "repoInfo", repoID)
-		if err != nil {
+		if err := d.useRepo(ctx, job, repoID, arch); err != nil {
 			return nil, err
-		}
-		repo, _ := info.(map[string]any)
-		repoArch := arch
-		if arch == "noarch" {
-			repoArch = hostArch()
-		}
-		if repo != nil {
-			job.RepoURL = fmt.Sprintf("%s/repos/%s/%d/%s", strings.TrimRight(d.Config.TopURL, "/"), repo["tag_name"], repoID, repoArch)
 		}
 		if brootID, err = d.Hub.Call(ctx, "host.newBuildRoot", repoID, arch, t.ID); err != nil {
 			return nil, fmt.Errorf("host.newBuildRoot: %w", err)

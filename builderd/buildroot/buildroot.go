@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -33,6 +34,8 @@ type Backend interface {
 type Job struct {
 	Dir     string // a clean directory of the task's own
 	RepoURL string // the build tag's repo for the arch (…/repos/<tag>/<id>/<arch>), "" without one
+	Tag     string // the build tag's name, with RepoURL
+	RepoID  int64  // the repo's id, with RepoURL
 	Logs    *Logs
 	// RootReady, when set, is told what was installed into the root once
 	// it is prepared and before the build starts, so the builder can record
@@ -111,12 +114,18 @@ func (l *Logs) Close() error {
 // run runs a command in its own process group, output to w. Cancelling ctx
 // kills the whole group, so no build process outlives its task.
 func run(ctx context.Context, w io.Writer, dir string, name string, args ...string) error {
+	return runTo(ctx, w, w, dir, name, args...)
+}
+
+// runTo is run with the command's standard output kept apart, for commands
+// whose output is data rather than log.
+func runTo(ctx context.Context, stdout, stderr io.Writer, dir string, name string, args ...string) error {
 	cmd := exec.Command(name, args...)
 	cmd.Dir = dir
-	cmd.Stdout, cmd.Stderr = w, w
+	cmd.Stdout, cmd.Stderr = stdout, stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Env = append(os.Environ(), "LC_ALL=C.UTF-8")
-	fmt.Fprintf(w, "+ %s %s\n", name, strings.Join(args, " "))
+	fmt.Fprintf(stderr, "+ %s %s\n", name, strings.Join(args, " "))
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start %s: %w", name, err)
 	}
@@ -153,4 +162,21 @@ func KillLeftovers(workdir string) int {
 		os.Remove(m)
 	}
 	return n
+}
+
+// HostArch is the machine's arch as RPM names it.
+func HostArch() string {
+	switch runtime.GOARCH {
+	case "amd64":
+		return "x86_64"
+	case "arm64":
+		return "aarch64"
+	case "386":
+		return "i686"
+	case "ppc64le":
+		return "ppc64le"
+	case "s390x":
+		return "s390x"
+	}
+	return runtime.GOARCH
 }

@@ -203,18 +203,28 @@ func Installed(ctx context.Context, root string) ([]Package, error) {
 	if _, err := os.Stat(root); errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
-	cmd := exec.CommandContext(ctx, "rpm", "-qa", "--root", root,
-		"--qf", `%{NAME}\t%{VERSION}\t%{RELEASE}\t%{EPOCH}\t%{ARCH}\n`)
+	cmd := exec.CommandContext(ctx, "rpm", "-qa", "--root", root, "--qf", rpmQAFormat)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
 		return nil, fmt.Errorf("list rpms in %s: %w: %s", root, err, strings.TrimSpace(stderr.String()))
 	}
+	return parseRPMQA(out), nil
+}
+
+// rpmQAFormat is the rpm -qa --qf format parseRPMQA reads: tabs cannot
+// occur in the fields, so no name or version can be misread.
+const rpmQAFormat = `%{NAME}\t%{VERSION}\t%{RELEASE}\t%{EPOCH}\t%{ARCH}\n`
+
+// parseRPMQA reads rpm -qa output in rpmQAFormat, sorted by name. Lines
+// of another shape (a warning rpm printed, say) and gpg-pubkey entries
+// (keys, not packages) are skipped; an epoch of "(none)" is no epoch.
+func parseRPMQA(out []byte) []Package {
 	var pkgs []Package
 	for _, line := range strings.Split(string(out), "\n") {
-		f := strings.Split(line, "\t")
-		if len(f) != 5 || f[0] == "gpg-pubkey" {
+		f := strings.Split(strings.TrimSuffix(line, "\r"), "\t")
+		if len(f) != 5 || f[0] == "" || f[0] == "gpg-pubkey" {
 			continue
 		}
 		p := Package{Name: f[0], Version: f[1], Release: f[2], Arch: f[4]}
@@ -224,5 +234,5 @@ func Installed(ctx context.Context, root string) ([]Package, error) {
 		pkgs = append(pkgs, p)
 	}
 	sort.Slice(pkgs, func(i, j int) bool { return pkgs[i].Name < pkgs[j].Name })
-	return pkgs, nil
+	return pkgs
 }

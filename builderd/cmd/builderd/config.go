@@ -5,8 +5,12 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
+	"unicode"
+
+	"github.com/gokoji/gokoji/builderd/buildroot"
 )
 
 // config is every builder setting. Each comes from, in order of precedence,
@@ -18,6 +22,8 @@ type config struct {
 	SleepTime, TaskTimeout, LogInterval, Drain                        time.Duration
 	MaxJobs                                                           int
 	ForceLock                                                         bool
+	Backend                                                           string // auto, rpmbuild or mock
+	MockIsolation, MockSetup, MockCacheDir                            string
 }
 
 // kojidNames maps kojid.conf's option names to our flags.
@@ -43,6 +49,10 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 	fs.DurationVar(&c.Drain, "drain", 5*time.Minute, "on SIGTERM, how long running tasks may finish before they are freed")
 	fs.BoolVar(&c.ForceLock, "force-lock", false, "take the host's exclusive session from another process")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&c.Backend, "backend", "auto", "how to build: rpmbuild, mock, or auto (mock when it is on PATH, else rpmbuild)")
+	fs.StringVar(&c.MockIsolation, "mock-isolation", "simple", "mock's isolation: simple, nspawn or auto")
+	fs.StringVar(&c.MockSetup, "mock-setup", "", "packages a fresh mock root gets, space or comma separated (default: the build tag's build group)")
+	fs.StringVar(&c.MockCacheDir, "mock-cache-dir", "", "mock's cache_topdir, shared by tasks (default: <workdir>/mock-cache)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -89,7 +99,55 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 	if c.User == "" && c.Cert == "" {
 		return c, fmt.Errorf("give --user and --password, or --cert")
 	}
+	// Commands run in the tasks' own directories, so no path under the
+	// work directory may be relative.
+	wd, err := filepath.Abs(c.WorkDir)
+	if err != nil {
+		return c, fmt.Errorf("--workdir: %w", err)
+	}
+	c.WorkDir = wd
+	switch c.Backend {
+	case "auto", "rpmbuild", "mock":
+	default:
+		return c, fmt.Errorf("--backend %q: want auto, rpmbuild or mock", c.Backend)
+	}
+	switch c.MockIsolation {
+	case "simple", "nspawn", "auto":
+	default:
+		return c, fmt.Errorf("--mock-isolation %q: want simple, nspawn or auto", c.MockIsolation)
+	}
 	return c, nil
+}
+
+// newBackend makes the configured backend. auto takes mock when it can be
+// run, as Koji's builders build in mock; asking for mock where it cannot
+// be run is an error now rather than a failure in every task.
+func newBackend(c config) (buildroot.Backend, error) {
+	cache := c.MockCacheDir
+	if cache == "" {
+		cache = filepath.Join(c.WorkDir, "mock-cache")
+	}
+	if abs, err := filepath.Abs(cache); err == nil {
+		cache = abs // a mock config takes absolute paths only
+	}
+	mock := &buildroot.Mock{
+		Isolation:     c.MockIsolation,
+		SetupPackages: strings.FieldsFunc(c.MockSetup, func(r rune) bool { return r == ',' || unicode.IsSpace(r) }),
+		CacheDir:      cache,
+	}
+	switch c.Backend {
+	case "rpmbuild":
+		return &buildroot.RPMBuild{}, nil
+	case "mock":
+		if err := mock.Available(); err != nil {
+			return nil, fmt.Errorf("--backend mock: %w", err)
+		}
+		return mock, nil
+	}
+	if mock.Available() == nil {
+		return mock, nil
+	}
+	return &buildroot.RPMBuild{}, nil
 }
 
 func readINI(path string) (map[string]string, error) {

@@ -1,5 +1,5 @@
 // Command builderd is the build host daemon: it logs in to the hub as a
-// host, takes tasks and builds RPMs with rpmbuild.
+// host, takes tasks and builds RPMs with rpmbuild or mock.
 package main
 
 import (
@@ -12,7 +12,6 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/gokoji/gokoji/builderd"
-	"github.com/gokoji/gokoji/builderd/buildroot"
 	"github.com/gokoji/gokoji/hub/kojiclient"
 )
 
@@ -35,6 +34,10 @@ func main() {
 }
 
 func run(ctx context.Context, cfg config, log *logrus.Logger) error {
+	backend, err := newBackend(cfg)
+	if err != nil {
+		return err
+	}
 	p := kojiclient.DefaultProfile("builderd")
 	p.Server, p.TopURL, p.Cert, p.ServerCA = cfg.Server, cfg.TopURL, cfg.Cert, cfg.ServerCA
 	s, err := kojiclient.New(p)
@@ -61,7 +64,6 @@ func run(ctx context.Context, cfg config, log *logrus.Logger) error {
 	if err := os.MkdirAll(cfg.WorkDir, 0o755); err != nil {
 		return err
 	}
-	var backend buildroot.Backend = &buildroot.RPMBuild{}
 	d := &builderd.Daemon{
 		Hub: builderd.NewSessionHub(s),
 		Config: builderd.Config{WorkDir: cfg.WorkDir, TopURL: cfg.TopURL, SleepTime: cfg.SleepTime,
