@@ -30,6 +30,7 @@ type Hub interface {
 type Config struct {
 	WorkDir     string        // local scratch space, one directory per task
 	TopURL      string        // the hub's file tree over HTTP
+	TopDir      string        // the hub's file tree mounted here; "" when not shared
 	SleepTime   time.Duration // between polls when idle
 	MaxJobs     int           // tasks run at once
 	TaskTimeout time.Duration // wall-clock limit per task

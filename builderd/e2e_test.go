@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -84,12 +85,17 @@ func (w *world) startBuilderWith(t *testing.T, backend buildroot.Backend) (stop 
 	}
 	log := logrus.New()
 	log.SetOutput(io.Discard)
+	// builder1 sees the hub's file tree and is in the createrepo channel:
+	// it writes the repos, as Koji's builders do.
 	d := &builderd.Daemon{
 		Hub: builderd.NewSessionHub(s),
-		Config: builderd.Config{WorkDir: t.TempDir(), TopURL: w.h.Base + "/kojifiles", SleepTime: 200 * time.Millisecond,
-			MaxJobs: 4, TaskTimeout: 10 * time.Minute, LogInterval: 300 * time.Millisecond},
+		Config: builderd.Config{WorkDir: t.TempDir(), TopURL: w.h.Base + "/kojifiles", TopDir: w.h.TopDir,
+			SleepTime: 200 * time.Millisecond, MaxJobs: 4, TaskTimeout: 10 * time.Minute, LogInterval: 300 * time.Millisecond},
 		Log:      log,
 		Handlers: builderd.Handlers(backend),
+	}
+	for m, h := range builderd.RepoHandlers() {
+		d.Handlers[m] = h
 	}
 	rctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
@@ -765,4 +771,70 @@ func TestChainBuild(t *testing.T) {
 	if len(names) != 1 || names[0] != "gk-noarch" {
 		t.Errorf("buildroot %v listing = %v, want [gk-noarch]", brootID, names)
 	}
+}
+
+// TestRepoOnBuilder: with a builder in the createrepo channel that sees the
+// hub's file tree, the repo that follows a tag change is made by a newRepo
+// task on it, with a createrepo subtask per arch; the repo is READY and
+// lists the tag's latest build to dnf.
+func TestRepoOnBuilder(t *testing.T) {
+	hubtest.RequireCommand(t, "rpmbuild", "rpm")
+	hubtest.RequireCommand(t, "createrepo_c", "createrepo-c")
+	hubtest.ForEachBackend(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		w.startBuilder(t)
+		build := call(t, w.admin, "build", w.uploadSRPM(t, "gk-noarch"), "dist-candidate", map[string]any{})
+		if info := w.waitTask(t, build); info["state"] != int64(hub.TaskClosed) {
+			t.Fatalf("build task ended %v", info)
+		}
+		tagged := call(t, w.admin, "listTagged", "dist").([]any)
+		if len(tagged) != 1 {
+			t.Fatalf("listTagged(dist) = %v", tagged)
+		}
+		// The tagging makes dist-build's repo stale; wait for the one that
+		// follows it.
+		tagEvent := tagged[0].(map[string]any)["create_event"].(int64)
+		var repo map[string]any
+		deadline := time.Now().Add(2 * time.Minute)
+		for {
+			repo, _ = call(t, w.admin, "getRepo", "dist-build").(map[string]any)
+			if repo != nil && repo["create_event"].(int64) >= tagEvent {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no repo of dist-build after event %d: %v", tagEvent, repo)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		task := repo["task_id"]
+		info := call(t, w.admin, "getTaskInfo", task).(map[string]any)
+		host := call(t, w.admin, "getHost", "builder1").(map[string]any)
+		if info["method"] != "newRepo" || info["state"] != int64(hub.TaskClosed) || info["host_id"] != host["id"] {
+			t.Errorf("repo task %v, want a CLOSED newRepo on builder1 (%v), not the hub", info, host["id"])
+		}
+		var arches []string
+		for _, k := range call(t, w.admin, "getTaskChildren", task).([]any) {
+			kid := k.(map[string]any)
+			if kid["method"] != "createrepo" || kid["state"] != int64(hub.TaskClosed) || kid["host_id"] != host["id"] {
+				t.Errorf("child %v", kid)
+			}
+			arches = append(arches, kid["label"].(string))
+		}
+		if !reflect.DeepEqual(arches, []string{"x86_64"}) {
+			t.Errorf("createrepo subtasks for %v, want [x86_64]", arches)
+		}
+		res := call(t, w.admin, "getTaskResult", task).([]any)
+		if res[0] != repo["id"] {
+			t.Errorf("newRepo result %v, repo %v", res, repo["id"])
+		}
+		dir := filepath.Join(w.h.TopDir, "repos", "dist-build", fmt.Sprint(repo["id"]), "x86_64")
+		got := hubtest.DNFList(t, "--repofrompath=r,file://"+dir, "--repo=r")
+		if !reflect.DeepEqual(got, []string{"gk-noarch-1.0-1.noarch"}) {
+			t.Errorf("dnf lists %v", got)
+		}
+		latest, err := os.Readlink(filepath.Join(w.h.TopDir, "repos", "dist-build", "latest"))
+		if err != nil || latest != fmt.Sprint(repo["id"]) {
+			t.Errorf("latest -> %q (%v), want %v", latest, err, repo["id"])
+		}
+	})
 }

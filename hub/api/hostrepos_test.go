@@ -45,6 +45,12 @@ func TestHostRepoInitDone(t *testing.T) {
 		fault(t, err, hub.CodeAuth, "is not a host")
 		res := callKw(t, b1, "host.repoInit", []any{"f40-build"}, map[string]any{"task_id": taskID}).([]any)
 		repoID, event := res[0].(int64), res[1].(int64)
+		// The same task asking again (its builder restarted) gets the same
+		// INIT repo, not a second one.
+		again := callKw(t, b1, "host.repoInit", []any{"f40-build"}, map[string]any{"task_id": taskID}).([]any)
+		if !reflect.DeepEqual(again, res) {
+			t.Errorf("host.repoInit again = %v, want %v", again, res)
+		}
 		repoDir := filepath.Join(h.TopDir, "repos", "f40-build", fmt.Sprint(repoID))
 		var info map[string]any
 		if b, err := os.ReadFile(filepath.Join(repoDir, "repo.json")); err != nil || json.Unmarshal(b, &info) != nil {

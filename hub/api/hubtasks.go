@@ -31,18 +31,18 @@ var hubTaskMethods = map[string]hubTaskFunc{
 }
 
 // repoManagerMethods are run by the repo manager, outside a transaction
-// (writing a repo takes a while), rather than by the task runner.
+// (writing a repo takes a while), rather than by the task runner, and only
+// while no build host serves their channel (createrepo): with one, builders
+// run them as Koji's do, with createrepo subtasks per arch.
 var repoManagerMethods = []string{"newRepo"}
 
-// HubTaskMethods lists the task methods the hub runs itself, sorted.
-func HubTaskMethods() []string {
-	out := append(runnerMethods(), repoManagerMethods...)
-	sort.Strings(out)
-	return out
-}
+// repoChannel is the channel of newRepo tasks and of the builders that may
+// run them.
+const repoChannel = "createrepo"
 
-// runnerMethods are the methods this runner runs (not the repo manager's).
-func runnerMethods() []string {
+// HubTaskMethods lists the task methods only the hub runs (never given to
+// a build host), sorted.
+func HubTaskMethods() []string {
 	out := make([]string, 0, len(hubTaskMethods))
 	for m := range hubTaskMethods {
 		out = append(out, m)
@@ -51,9 +51,16 @@ func runnerMethods() []string {
 	return out
 }
 
-func isHubTask(method string) bool {
+// hubOnly reports whether only the hub runs method.
+func hubOnly(method string) bool {
 	_, ok := hubTaskMethods[method]
-	return ok || slices.Contains(repoManagerMethods, method)
+	return ok
+}
+
+// isHubTask reports whether the hub may run method (itself only, or while
+// no builder serves its channel).
+func isHubTask(method string) bool {
+	return hubOnly(method) || slices.Contains(repoManagerMethods, method)
 }
 
 // kickHubTasks wakes the runner (a task to run was committed).
@@ -111,7 +118,7 @@ func (d *Dispatcher) runOneHubTask(ctx context.Context) (bool, error) {
 	if ok, err := store.TryHubTaskLease(ctx, tx); err != nil || !ok {
 		return false, err
 	}
-	t, err := store.PickHubTask(ctx, tx, runnerMethods())
+	t, err := store.PickHubTask(ctx, tx, HubTaskMethods())
 	if err != nil || t == nil {
 		return false, err
 	}

@@ -265,7 +265,7 @@ func hostOpenTask(ctx context.Context, c *Call) (any, error) {
 	}
 	hid := c.HostID()
 	switch {
-	case t.State == hub.TaskFree && isHubTask(t.Method):
+	case t.State == hub.TaskFree && hubOnly(t.Method):
 		return nil, nil // the hub runs it
 	case t.State == hub.TaskFree && t.HostID == nil:
 	case t.State == hub.TaskAssigned && t.HostID != nil && *t.HostID == hid:

@@ -24,7 +24,7 @@ func hostRepoMethods() []Method {
 			Access: h, Writes: true,
 			Doc: "Create an INIT repo of a tag (at event, with opts over the tag's repo options) and write its directory " +
 				"but the repodata: repo.json, groups/comps.xml, per arch pkglist, rpmlist.jsonl, blocklist and toplink. " +
-				"Returns [repo_id, event_id].",
+				"Returns [repo_id, event_id]; a task asking again gets the INIT repo it began.",
 			Handler: hostRepoInit},
 		{Name: "host.repoDone", Params: []Param{P("repo_id"), P("data"), Opt("expire", false), Opt("repo_json_updates", nil)},
 			Access: h, Writes: true,
@@ -58,6 +58,12 @@ func hostRepoInit(ctx context.Context, c *Call) (any, error) {
 		if _, err := taskOrFail(ctx, c, *taskID, false); err != nil {
 			return nil, err
 		}
+		// A newRepo task run again (its builder restarted) finds the repo
+		// it began, so its createrepo subtasks, found again by label,
+		// match the repo they wrote for.
+		if prev, err := taskInitRepo(ctx, c, *taskID, a.Value("tag")); err != nil || prev != nil {
+			return prev, err
+		}
 	}
 	m := hostRepoManager(c)
 	w, err := m.initRepo(ctx, c, a.Value("tag"), event, override, taskID)
@@ -72,6 +78,23 @@ func hostRepoInit(ctx context.Context, c *Call) (any, error) {
 	}
 	c.Defer(removeOnAbort{w.spec.TopDir, w.spec.Tag, w.repoID})
 	return []any{w.repoID, w.event}, nil
+}
+
+// taskInitRepo is [repo_id, event_id] of the INIT repo of tag that task
+// began and whose directory is in place, or nil.
+func taskInitRepo(ctx context.Context, c *Call, taskID int64, tag any) (any, error) {
+	t, err := getTagAt(ctx, c, tag, nil, true)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := store.Repos(ctx, c.Tx, store.RepoFilter{TaskID: &taskID, TagID: &t.ID, States: []int{store.RepoInit}})
+	if err != nil || len(rs) == 0 || c.d.Config.TopDir == "" {
+		return nil, err
+	}
+	if _, err := os.Stat(repos.Dir(c.d.Config.TopDir, rs[0].TagName, rs[0].ID)); err != nil {
+		return nil, nil
+	}
+	return []any{rs[0].ID, rs[0].CreateEvent}, nil
 }
 
 // removeOnAbort removes a repo directory written in a request that failed.

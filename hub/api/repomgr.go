@@ -290,10 +290,15 @@ func optsAny(o map[string]bool) map[string]any {
 	return out
 }
 
-// runOneTask runs a FREE newRepo task in the hub.
+// runOneTask runs a FREE newRepo task in the hub, unless a build host
+// serves the createrepo channel: then the scheduler gives it to one.
 func (m *RepoManager) runOneTask(ctx context.Context) (bool, error) {
 	var task *store.Task
 	err := m.inTx(ctx, func(c *Call) error {
+		served, err := builderRuns(ctx, c, repoChannel, "newRepo")
+		if err != nil || served {
+			return err
+		}
 		tasks, err := store.FreeTasksByMethod(ctx, c.Tx, "newRepo", 1)
 		if err != nil || len(tasks) == 0 {
 			return err
@@ -319,6 +324,34 @@ func (m *RepoManager) runOneTask(ctx context.Context) (bool, error) {
 		}
 	}
 	return true, nil
+}
+
+// builderRuns reports whether an enabled, ready build host in channel says
+// (in the methods of its host.updateHost data, as kojid sends them) that it
+// runs method. A host in the channel that cannot run it does not count, so
+// the hub still does the work.
+func builderRuns(ctx context.Context, c *Call, channel, method string) (bool, error) {
+	docs, err := store.ChannelHostData(ctx, c.Tx, channel)
+	if err != nil {
+		return false, err
+	}
+	for _, doc := range docs {
+		if doc == "" {
+			continue
+		}
+		data, err := decodeResult(doc)
+		if err != nil {
+			continue // unreadable data runs nothing
+		}
+		m, _ := data.(map[string]any)
+		methods, _ := m["methods"].([]any)
+		for _, x := range methods {
+			if x == method {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
 }
 
 // repoWork is what a repo will hold, read in one transaction.

@@ -392,3 +392,54 @@ func newRepoFails(t *testing.T, admin *xmlrpc.Client, m *api.RepoManager, tag, m
 	fault(t, err, hub.CodeInternal, msg)
 	return taskID
 }
+
+// TestNewRepoGoesToBuilders: while an enabled, ready host in the createrepo
+// channel says it runs newRepo, the hub leaves newRepo tasks to the
+// scheduler, which gives them to that host; a host in the channel that
+// does not run newRepo, or one not ready, leaves the work to the hub.
+func TestNewRepoGoesToBuilders(t *testing.T) {
+	hubtest.ForEachBackend(t, func(t *testing.T, db *store.DB) {
+		h := hubtest.Start(t, db)
+		m := repoManager(t, h)
+		admin := h.Admin(t)
+		callKw(t, admin, "createTag", []any{"f40-build"}, map[string]any{"arches": "x86_64"})
+		report := func(c *xmlrpc.Client, ready bool, methods ...any) {
+			callKw(t, c, "host.updateHost", []any{0.0, ready}, map[string]any{"data": map[string]any{"methods": methods, "maxjobs": int64(4)}})
+		}
+		// startHost reports methods without newRepo.
+		other, _ := startHost(t, h, admin, "other", []any{"x86_64"}, "createrepo")
+		task := call(t, admin, "newRepo", "f40-build")
+		settle(t, m)
+		if info := call(t, admin, "getTaskInfo", task).(map[string]any); info["state"] != int64(hub.TaskClosed) || info["host_id"] != nil {
+			t.Fatalf("with no host running newRepo, the hub should have: %v", info)
+		}
+
+		repoHost, repoHostID := startHost(t, h, admin, "repohost", []any{"x86_64"}, "createrepo")
+		report(repoHost, true, "newRepo", "createrepo")
+		task = call(t, admin, "newRepo", "f40-build")
+		settle(t, m)
+		if info := call(t, admin, "getTaskInfo", task).(map[string]any); info["state"] != int64(hub.TaskFree) {
+			t.Fatalf("a builder runs newRepo, yet the hub took the task: %v", info)
+		}
+		got := call(t, repoHost, "host.getTask")
+		if info, _ := got.(map[string]any); info["id"] != task {
+			t.Fatalf("host.getTask for the repo host = %v, want task %v", got, task)
+		}
+		if info := call(t, repoHost, "host.openTask", task); info == nil {
+			t.Fatal("the repo host could not open the newRepo task")
+		}
+		if info := call(t, admin, "getTaskInfo", task).(map[string]any); info["host_id"] != repoHostID || info["state"] != int64(hub.TaskOpen) {
+			t.Errorf("newRepo task %v, want OPEN on host %d", info, repoHostID)
+		}
+		call(t, repoHost, "host.closeTask", task, resultDoc(t, []any{int64(0), int64(0)}))
+
+		// Not ready: the hub works again.
+		report(repoHost, false, "newRepo", "createrepo")
+		report(other, true, "foo")
+		task = call(t, admin, "newRepo", "f40-build")
+		settle(t, m)
+		if info := call(t, admin, "getTaskInfo", task).(map[string]any); info["state"] != int64(hub.TaskClosed) || info["host_id"] != nil {
+			t.Errorf("with the repo host not ready, the hub should run newRepo: %v", info)
+		}
+	})
+}

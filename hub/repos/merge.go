@@ -28,9 +28,9 @@ var FetchTimeout = time.Minute
 // merge merges an arch's freshly written repodata with the external repos,
 // as Koji's createrepo task does: the internal repo first, then the external
 // repos in order, with mergerepo_c in the repos' merge mode.
-func merge(ctx context.Context, s Spec, repoDir, arch, comps string) error {
+func merge(ctx context.Context, j ArchJob) error {
 	modes := map[string]bool{}
-	for _, e := range s.External {
+	for _, e := range j.External {
 		modes[mergeMode(e)] = true
 	}
 	if len(modes) > 1 {
@@ -41,21 +41,21 @@ func merge(ctx context.Context, s Spec, repoDir, arch, comps string) error {
 		sort.Strings(list)
 		return fmt.Errorf("found multiple merge modes for external repos: %s", strings.Join(list, ", "))
 	}
-	mode := mergeMode(s.External[0])
-	bin := s.MergeRepo
+	mode := mergeMode(j.External[0])
+	bin := j.MergeRepo
 	if bin == "" {
 		bin = "mergerepo_c"
 	}
-	timeout := s.MergeTimeout
+	timeout := j.MergeTimeout
 	if timeout <= 0 {
 		timeout = 30 * time.Minute
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	dir := filepath.Join(repoDir, arch)
+	arch := filepath.Base(j.Dir)
 	urls := []string{}
-	for _, e := range s.External {
+	for _, e := range j.External {
 		if e.Arches != "" && !contains(strings.Fields(e.Arches), arch) {
 			continue // not for this arch
 		}
@@ -68,12 +68,12 @@ func merge(ctx context.Context, s Spec, repoDir, arch, comps string) error {
 	// The internal repo moves aside; mergerepo_c writes the merged
 	// repodata where it was. Its packages keep their toplink/… locations
 	// (the first repo gets no xml:base), so they resolve as before.
-	premerge := filepath.Join(repoDir, ".premerge-"+arch)
+	premerge := filepath.Join(filepath.Dir(j.OutDir), ".premerge-"+filepath.Base(j.OutDir))
 	if err := os.MkdirAll(premerge, 0o755); err != nil {
 		return err
 	}
 	defer os.RemoveAll(premerge)
-	if err := os.Rename(filepath.Join(dir, "repodata"), filepath.Join(premerge, "repodata")); err != nil {
+	if err := os.Rename(filepath.Join(j.OutDir, "repodata"), filepath.Join(premerge, "repodata")); err != nil {
 		return fmt.Errorf("move repodata aside for the merge: %w", err)
 	}
 	var args []string
@@ -86,11 +86,11 @@ func merge(ctx context.Context, s Spec, repoDir, arch, comps string) error {
 		args = []string{"--koji"}
 	}
 	if mode != "bare" {
-		args = append(args, "-b", filepath.Join(dir, "blocklist"))
+		args = append(args, "-b", filepath.Join(j.Dir, "blocklist"))
 	}
-	args = append(args, "--no-database", "-a", arch, "--arch-expand", "-o", dir)
-	if comps != "" {
-		args = append(args, "-g", comps)
+	args = append(args, "--no-database", "-a", arch, "--arch-expand", "-o", j.OutDir)
+	if j.Comps != "" {
+		args = append(args, "-g", j.Comps)
 	}
 	args = append(args, "-r", (&url.URL{Scheme: "file", Path: premerge + "/"}).String())
 	for _, u := range urls {
@@ -99,7 +99,7 @@ func merge(ctx context.Context, s Spec, repoDir, arch, comps string) error {
 	if err := run(ctx, "mergerepo_c", bin, args); err != nil {
 		return fmt.Errorf("failed to merge external repos: %w", err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "repodata", "repomd.xml")); err != nil {
+	if _, err := os.Stat(filepath.Join(j.OutDir, "repodata", "repomd.xml")); err != nil {
 		return fmt.Errorf("mergerepo_c wrote no repodata: %w", err)
 	}
 	return nil

@@ -99,13 +99,13 @@ func Write(ctx context.Context, s Spec) (err error) {
 		comps = filepath.Join(tmp, "groups", "comps.xml")
 	}
 	for _, arch := range archDirs(s) {
-		if err := createRepo(ctx, s, filepath.Join(tmp, arch), comps); err != nil {
-			return fmt.Errorf("repo %d arch %s: %w", s.RepoID, arch, err)
+		j := ArchJob{Dir: filepath.Join(tmp, arch), Comps: comps, External: s.External,
+			CreateRepo: s.CreateRepo, MergeRepo: s.MergeRepo, MergeTimeout: s.MergeTimeout}
+		if s.Previous != "" {
+			j.Previous = filepath.Join(s.Previous, arch)
 		}
-		if len(s.External) > 0 {
-			if err := merge(ctx, s, tmp, arch, comps); err != nil {
-				return fmt.Errorf("repo %d arch %s: %w", s.RepoID, arch, err)
-			}
+		if err := WriteArch(ctx, j); err != nil {
+			return fmt.Errorf("repo %d arch %s: %w", s.RepoID, arch, err)
 		}
 	}
 	if err := os.Rename(tmp, final); err != nil {
@@ -246,21 +246,51 @@ func skeletonArch(s Spec, repoDir, arch string) error {
 	return nil
 }
 
-// createRepo runs createrepo_c over an arch directory's pkglist.
-func createRepo(ctx context.Context, s Spec, dir, comps string) error {
-	arch := filepath.Base(dir)
-	args := []string{"--quiet", "--no-database", "--pkglist", filepath.Join(dir, "pkglist"), "--outputdir", dir}
-	if comps != "" {
-		args = append(args, "--groupfile", comps)
+// ArchJob is the repodata of one arch directory of a repo, what Koji's
+// createrepo task makes: createrepo_c over the directory's pkglist, then
+// the external repos merged in. The hub runs it for every arch of a repo it
+// writes itself; a builder runs it in a createrepo task.
+type ArchJob struct {
+	// Dir is the arch directory (pkglist, blocklist, toplink), whose
+	// name is the arch.
+	Dir string
+	// OutDir receives repodata/; Dir when empty.
+	OutDir string
+	Comps  string // comps.xml, or ""
+	// Previous is the same arch directory of an earlier repo of the tag:
+	// its metadata is reused for unchanged packages.
+	Previous     string
+	External     []ExternalRepo
+	CreateRepo   string // default "createrepo_c"
+	MergeRepo    string // default "mergerepo_c"
+	MergeTimeout time.Duration
+}
+
+// WriteArch writes j's repodata into j.OutDir/repodata.
+func WriteArch(ctx context.Context, j ArchJob) error {
+	if j.OutDir == "" {
+		j.OutDir = j.Dir
 	}
-	if s.Previous != "" {
-		prev := filepath.Join(s.Previous, arch)
-		if _, err := os.Stat(filepath.Join(prev, "repodata", "repomd.xml")); err == nil {
-			args = append(args, "--update", "--update-md-path", prev)
+	if j.CreateRepo == "" {
+		j.CreateRepo = "createrepo_c"
+	}
+	args := []string{"--quiet", "--no-database", "--pkglist", filepath.Join(j.Dir, "pkglist"), "--outputdir", j.OutDir}
+	if j.Comps != "" {
+		args = append(args, "--groupfile", j.Comps)
+	}
+	if j.Previous != "" {
+		if _, err := os.Stat(filepath.Join(j.Previous, "repodata", "repomd.xml")); err == nil {
+			args = append(args, "--update", "--update-md-path", j.Previous)
 		}
 	}
-	args = append(args, dir)
-	return run(ctx, "createrepo_c", s.CreateRepo, args)
+	args = append(args, j.Dir)
+	if err := run(ctx, "createrepo_c", j.CreateRepo, args); err != nil {
+		return err
+	}
+	if len(j.External) > 0 {
+		return merge(ctx, j)
+	}
+	return nil
 }
 
 // run runs a command, its output (the tail of it) in the error.

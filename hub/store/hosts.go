@@ -310,3 +310,25 @@ func DeleteChannel(ctx context.Context, tx *Tx, id int64) error {
 	}
 	return nil
 }
+
+// ChannelHostData returns the scheduler data documents (host.data) of the
+// enabled, ready hosts in the enabled channel name; "" for a host that
+// sent none.
+func ChannelHostData(ctx context.Context, tx *Tx, name string) ([]string, error) {
+	var docs []*string
+	err := tx.Select(ctx, &docs, `SELECT h.data FROM host h
+		JOIN host_channels hc ON hc.host_id = h.id AND hc.active = TRUE
+		JOIN channels c ON c.id = hc.channel_id AND c.enabled = TRUE
+		JOIN host_config cfg ON cfg.host_id = h.id AND cfg.active = TRUE AND cfg.enabled = TRUE
+		WHERE c.name = ? AND h.ready = TRUE ORDER BY h.id`, name)
+	if err != nil {
+		return nil, fmt.Errorf("hosts of channel %s: %w", name, err)
+	}
+	out := make([]string, len(docs))
+	for i, d := range docs {
+		if d != nil {
+			out[i] = *d
+		}
+	}
+	return out, nil
+}

@@ -18,7 +18,7 @@ import (
 // kojid.conf style: "name = value" lines under [kojid], with kojid's names or
 // ours), or the default.
 type config struct {
-	Server, TopURL, User, Password, Cert, ServerCA, WorkDir, LogLevel string
+	Server, TopURL, TopDir, User, Password, Cert, ServerCA, WorkDir, LogLevel string
 	SleepTime, TaskTimeout, LogInterval, Drain                        time.Duration
 	MaxJobs                                                           int
 	ForceLock                                                         bool
@@ -27,7 +27,7 @@ type config struct {
 }
 
 // kojidNames maps kojid.conf's option names to our flags.
-var kojidNames = map[string]string{"server": "server", "topurl": "topurl", "user": "user", "password": "password",
+var kojidNames = map[string]string{"server": "server", "topurl": "topurl", "topdir": "topdir", "user": "user", "password": "password",
 	"cert": "cert", "serverca": "serverca", "workdir": "workdir", "sleeptime": "sleeptime", "maxjobs": "maxjobs",
 	"timeout": "task-timeout"}
 
@@ -37,6 +37,7 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 	file := fs.String("config", "", "config file in kojid.conf style")
 	fs.StringVar(&c.Server, "server", "http://127.0.0.1:8080/kojihub", "the hub's XML-RPC URL")
 	fs.StringVar(&c.TopURL, "topurl", "http://127.0.0.1:8080/kojifiles", "the hub's file tree URL")
+	fs.StringVar(&c.TopDir, "topdir", "", "the hub's file tree mounted here (as kojid's /mnt/koji): needed to run newRepo and createrepo tasks")
 	fs.StringVar(&c.User, "user", "", "the host's user name (password login); empty for a TLS certificate")
 	fs.StringVar(&c.Password, "password", "", "the host's password (set with addHost's password keyword)")
 	fs.StringVar(&c.Cert, "cert", "", "PEM file with the host's client certificate and key")

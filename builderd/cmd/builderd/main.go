@@ -66,10 +66,17 @@ func run(ctx context.Context, cfg config, log *logrus.Logger) error {
 	}
 	d := &builderd.Daemon{
 		Hub: builderd.NewSessionHub(s),
-		Config: builderd.Config{WorkDir: cfg.WorkDir, TopURL: cfg.TopURL, SleepTime: cfg.SleepTime,
+		Config: builderd.Config{WorkDir: cfg.WorkDir, TopURL: cfg.TopURL, TopDir: cfg.TopDir, SleepTime: cfg.SleepTime,
 			MaxJobs: cfg.MaxJobs, TaskTimeout: cfg.TaskTimeout, LogInterval: cfg.LogInterval},
 		Log:      log,
 		Handlers: builderd.Handlers(backend),
+	}
+	if cfg.TopDir != "" {
+		// Repos are written in place, as kojid writes them: only a host
+		// that sees the hub's file tree can run these.
+		for m, h := range builderd.RepoHandlers() {
+			d.Handlers[m] = h
+		}
 	}
 	log.Infof("builderd for %s: %s, backend %s, up to %d tasks", cfg.User, cfg.Server, backend.Name(), cfg.MaxJobs)
 	return d.Run(ctx, cfg.Drain)
