@@ -259,3 +259,36 @@ func TestRemoveTreeMissing(t *testing.T) {
 		t.Errorf("got %q, %v; want nothing", unmounted, err)
 	}
 }
+
+// At a restart, the task directories' mounts are detached and the rest
+// of the workdir's (a package cache on its own disk) are left alone.
+func TestUnmountEntries(t *testing.T) {
+	cache, _ := sharedCache(t)
+	workdir := t.TempDir()
+	mount(t, cache, filepath.Join(workdir, "task-1", "mock", "root", "cache"), "", syscall.MS_BIND, "")
+	mount(t, "tmpfs", filepath.Join(workdir, "task-1", "mock", "root", "tmp"), "tmpfs", 0, "size=1m")
+	mount(t, "tmpfs", filepath.Join(workdir, "task-22", "root", "proc"), "tmpfs", 0, "size=1m")
+	if err := os.Mkdir(filepath.Join(workdir, "task-3"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	mount(t, "tmpfs", filepath.Join(workdir, "mock-cache"), "tmpfs", 0, "size=1m")
+
+	unmounted, err := UnmountEntries(workdir, "task-*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(unmounted) != 3 {
+		t.Errorf("unmounted %q, want the 3 in task directories", unmounted)
+	}
+	for _, d := range []string{"task-1", "task-22", "task-3"} {
+		if left := mountsBelow(t, filepath.Join(workdir, d)); len(left) > 0 {
+			t.Errorf("still mounted in %s: %q", d, left)
+		}
+	}
+	if got := mountsBelow(t, filepath.Join(workdir, "mock-cache")); len(got) != 1 {
+		t.Errorf("mock-cache's mounts: %q, want its own", got)
+	}
+	if _, err := os.Stat(filepath.Join(workdir, "task-1", "mock", "root")); err != nil {
+		t.Errorf("the task directories are kept: %v", err)
+	}
+}
