@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 
 	"github.com/gokoji/gokoji/builderd"
 	"github.com/gokoji/gokoji/builderd/buildroot"
+	"github.com/gokoji/gokoji/builderd/taskdir"
 	"github.com/gokoji/gokoji/hub"
 	"github.com/gokoji/gokoji/hub/hubtest"
 	"github.com/gokoji/gokoji/hub/kojiclient"
@@ -427,6 +429,7 @@ func TestBuilderKilledMidBuild(t *testing.T) {
 	}
 	first.Process.Kill() // SIGKILL: no cleanup, no freeing
 	first.Wait()
+	cacheFile := leaveMounts(t, work)
 	second := start()
 	defer func() { second.Process.Kill(); second.Wait() }()
 	info := w.waitTask(t, task)
@@ -437,6 +440,12 @@ func TestBuilderKilledMidBuild(t *testing.T) {
 	builds := callKw(t, w.admin, "listBuilds", nil, map[string]any{"prefix": "gk-pause"}).([]any)
 	if len(builds) != 1 || builds[0].(map[string]any)["state"] != int64(hub.BuildComplete) {
 		t.Fatalf("builds of gk-pause = %v, want exactly one COMPLETE", builds)
+	}
+	if data, err := os.ReadFile(cacheFile); err != nil || string(data) != "cached" {
+		t.Errorf("the shared package cache's file after the restart: %q, %v", data, err)
+	}
+	if left := mountsUnder(t, work); len(left) > 0 {
+		t.Errorf("still mounted in the workdir after the restart: %q", left)
 	}
 	kids := call(t, w.admin, "getTaskChildren", task).([]any)
 	perLabel := map[string]int{}
@@ -452,6 +461,53 @@ func TestBuilderKilledMidBuild(t *testing.T) {
 			t.Errorf("%d %s subtasks, want one (subtasks are found again by label)", n, m)
 		}
 	}
+}
+
+// leaveMounts does what a mock killed mid-build leaves in the task
+// directories under workdir: a package cache that all tasks share,
+// bind-mounted into their roots. It returns a file in that cache.
+func leaveMounts(t *testing.T, workdir string) string {
+	t.Helper()
+	cache := t.TempDir()
+	file := filepath.Join(cache, "pkg.rpm")
+	if err := os.WriteFile(file, []byte("cached"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dirs, _ := filepath.Glob(filepath.Join(workdir, "task-*"))
+	if len(dirs) == 0 {
+		t.Fatalf("no task directories in %s", workdir)
+	}
+	for _, d := range dirs {
+		dst := filepath.Join(d, "mock", "root", "var", "cache", "dnf")
+		if err := os.MkdirAll(dst, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := syscall.Mount(cache, dst, "", syscall.MS_BIND, ""); err != nil {
+			t.Fatalf("bind-mount into %s (the test needs root; uid %d): %v", d, os.Getuid(), err)
+		}
+	}
+	// Should the daemon not detach them, they must not outlive the test,
+	// nor t.TempDir's removal walk into them: this runs before it.
+	t.Cleanup(func() {
+		for _, p := range mountsUnder(t, workdir) {
+			syscall.Unmount(p, syscall.MNT_DETACH)
+		}
+	})
+	return file
+}
+
+// mountsUnder is what the kernel has mounted at or below dir.
+func mountsUnder(t *testing.T, dir string) []string {
+	t.Helper()
+	data, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := taskdir.ParseMountPoints(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return taskdir.Under(all, dir)
 }
 
 // BenchmarkBuildOverhead: a scratch build of a trivial package from submit

@@ -14,8 +14,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sirupsen/logrus"
+
 	"github.com/gokoji/gokoji/builderd/buildroot"
 	"github.com/gokoji/gokoji/builderd/scm"
+	"github.com/gokoji/gokoji/builderd/taskdir"
 	"github.com/gokoji/gokoji/hub/rpmhdr"
 )
 
@@ -113,9 +116,18 @@ func (d *Daemon) upload(ctx context.Context, t *Task, local string) (string, err
 	return path.Join(t.Uploads, name), nil
 }
 
-// prepare makes the task's directory and logs, and streams them.
+// prepare makes the task's directory and logs, and streams them. What an
+// earlier run of the task left is removed first, its mounts detached
+// (a killed mock's), so the backend gets a clean directory.
 func (d *Daemon) prepare(t *Task) (*buildroot.Job, func(), error) {
-	os.RemoveAll(t.Dir)
+	unmounted, err := taskdir.RemoveTree(t.Dir)
+	if len(unmounted) > 0 {
+		d.Log.WithFields(logrus.Fields{"task": t.ID, "mounts": unmounted}).
+			Warn("detached mounts a killed build left in the task directory")
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("clean the task directory: %w", err)
+	}
 	if err := os.MkdirAll(t.Dir, 0o755); err != nil {
 		return nil, nil, err
 	}
