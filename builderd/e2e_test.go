@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -305,12 +306,13 @@ func TestBuildWithMock(t *testing.T) {
 }
 
 // TestCancelBuild: cancelling mid-build stops the build and leaves no
-// process behind.
+// process behind, nor a mount in the task's directory.
 func TestCancelBuild(t *testing.T) {
 	hubtest.RequireCommand(t, "rpmbuild", "rpm")
 	db := hubtest.OpenDB(t, hubtest.SQLite)
 	w := newWorld(t, db)
-	w.startBuilder(t)
+	backend := &mountingRPMBuild{t: t}
+	w.startBuilderWith(t, backend)
 	src := w.uploadSRPM(t, "gk-slow")
 	task := call(t, w.admin, "build", src, "dist-candidate", map[string]any{})
 	deadline := time.Now().Add(2 * time.Minute)
@@ -331,9 +333,55 @@ func TestCancelBuild(t *testing.T) {
 	if st := call(t, w.admin, "getTaskInfo", task).(map[string]any)["state"]; st != int64(hub.TaskCanceled) {
 		t.Errorf("task state %v", st)
 	}
+	dir := backend.dir(t)
+	for i := 0; i < 50 && len(mountsUnder(t, dir)) > 0; i++ {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if left := mountsUnder(t, dir); len(left) > 0 {
+		t.Errorf("the cancelled build's mounts are left: %q", left)
+	}
 	if b := call(t, w.admin, "getBuild", "gk-slow-1.0-1"); b != nil && b.(map[string]any)["state"] != int64(hub.BuildCanceled) {
 		t.Errorf("build = %v", b)
 	}
+}
+
+// mountingRPMBuild is the rpmbuild backend mounting into the task's
+// directory first, as mock mounts /proc and the like into its root.
+type mountingRPMBuild struct {
+	buildroot.RPMBuild
+	t        *testing.T
+	mu       sync.Mutex
+	jobDir   string
+	mountErr error
+}
+
+func (b *mountingRPMBuild) Rebuild(ctx context.Context, job *buildroot.Job, srpm, arch string) (*buildroot.Result, error) {
+	dst := filepath.Join(job.Dir, "mock", "root", "proc")
+	err := os.MkdirAll(dst, 0o755)
+	if err == nil {
+		err = syscall.Mount("tmpfs", dst, "tmpfs", 0, "size=1m")
+	}
+	b.mu.Lock()
+	b.jobDir, b.mountErr = job.Dir, err
+	b.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	// Should the daemon leave it, it goes when the test ends, before
+	// t.TempDir's removal could walk into it.
+	b.t.Cleanup(func() { syscall.Unmount(dst, syscall.MNT_DETACH) })
+	return b.RPMBuild.Rebuild(ctx, job, srpm, arch)
+}
+
+// dir is the task directory the backend mounted into.
+func (b *mountingRPMBuild) dir(t *testing.T) string {
+	t.Helper()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.jobDir == "" || b.mountErr != nil {
+		t.Fatalf("the backend did not mount into the task directory (the test needs root; uid %d): %v", os.Getuid(), b.mountErr)
+	}
+	return b.jobDir
 }
 
 // sleeping tells whether gk-slow's build is running (its %build sleeps 300).
