@@ -127,9 +127,10 @@ func (d *Daemon) recover(ctx context.Context) error {
 	if n := buildroot.KillLeftovers(d.Config.WorkDir); n > 0 {
 		d.Log.WithField("groups", n).Info("killed builds an earlier run left behind")
 	}
-	// Builds killed with it left their mounts (a mock root's /proc, /sys,
-	// the shared package cache): detach them before a task directory is
-	// reused or removed. Other mounts in the workdir are the admin's.
+	// Builds killed along with the earlier run left their mounts (a mock
+	// root's /proc, /sys, the shared package cache): detach them before a
+	// task directory is reused or removed. Other mounts in the workdir
+	// are the admin's.
 	unmounted, err := taskdir.UnmountEntries(d.Config.WorkDir, "task-*")
 	if len(unmounted) > 0 {
 		d.Log.WithField("mounts", unmounted).Info("detached mounts builds of an earlier run left behind")
