@@ -15,6 +15,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/gokoji/gokoji/builderd/buildroot"
+	"github.com/gokoji/gokoji/builderd/taskdir"
 	"github.com/gokoji/gokoji/hub/xmlrpc"
 )
 
@@ -126,6 +127,19 @@ func (d *Daemon) Run(ctx context.Context, drain time.Duration) error {
 func (d *Daemon) recover(ctx context.Context) error {
 	if n := buildroot.KillLeftovers(d.Config.WorkDir); n > 0 {
 		d.Log.WithField("groups", n).Info("killed builds an earlier run left behind")
+	}
+	// Builds killed along with the earlier run left their mounts (a mock
+	// root's /proc, /sys, the shared package cache): detach them before a
+	// task directory is reused or removed. Other mounts in the workdir
+	// are the admin's.
+	unmounted, err := taskdir.UnmountEntries(d.Config.WorkDir, "task-*")
+	if len(unmounted) > 0 {
+		d.Log.WithField("mounts", unmounted).Info("detached mounts builds of an earlier run left behind")
+	}
+	if err != nil {
+		// Not fatal: removing such a task directory refuses while it is
+		// mounted in, so the task fails rather than deleting through it.
+		d.Log.WithError(err).Error("cannot detach mounts an earlier run left behind")
 	}
 	res, err := d.Hub.Call(ctx, "host.getHostTasks")
 	if err != nil {

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -17,6 +19,7 @@ import (
 
 	"github.com/gokoji/gokoji/builderd"
 	"github.com/gokoji/gokoji/builderd/buildroot"
+	"github.com/gokoji/gokoji/builderd/taskdir"
 	"github.com/gokoji/gokoji/hub"
 	"github.com/gokoji/gokoji/hub/hubtest"
 	"github.com/gokoji/gokoji/hub/kojiclient"
@@ -309,12 +312,13 @@ func TestBuildWithMock(t *testing.T) {
 }
 
 // TestCancelBuild: cancelling mid-build stops the build and leaves no
-// process behind.
+// process behind, nor a mount in the task's directory.
 func TestCancelBuild(t *testing.T) {
 	hubtest.RequireCommand(t, "rpmbuild", "rpm")
 	db := hubtest.OpenDB(t, hubtest.SQLite)
 	w := newWorld(t, db)
-	w.startBuilder(t)
+	backend := &mountingRPMBuild{t: t}
+	w.startBuilderWith(t, backend)
 	src := w.uploadSRPM(t, "gk-slow")
 	task := call(t, w.admin, "build", src, "dist-candidate", map[string]any{})
 	deadline := time.Now().Add(2 * time.Minute)
@@ -335,9 +339,55 @@ func TestCancelBuild(t *testing.T) {
 	if st := call(t, w.admin, "getTaskInfo", task).(map[string]any)["state"]; st != int64(hub.TaskCanceled) {
 		t.Errorf("task state %v", st)
 	}
+	dir := backend.dir(t)
+	for i := 0; i < 50 && len(mountsUnder(t, dir)) > 0; i++ {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if left := mountsUnder(t, dir); len(left) > 0 {
+		t.Errorf("the cancelled build's mounts are left: %q", left)
+	}
 	if b := call(t, w.admin, "getBuild", "gk-slow-1.0-1"); b != nil && b.(map[string]any)["state"] != int64(hub.BuildCanceled) {
 		t.Errorf("build = %v", b)
 	}
+}
+
+// mountingRPMBuild is the rpmbuild backend mounting into the task's
+// directory first, as mock mounts /proc and the like into its root.
+type mountingRPMBuild struct {
+	buildroot.RPMBuild
+	t        *testing.T
+	mu       sync.Mutex
+	jobDir   string
+	mountErr error
+}
+
+func (b *mountingRPMBuild) Rebuild(ctx context.Context, job *buildroot.Job, srpm, arch string) (*buildroot.Result, error) {
+	dst := filepath.Join(job.Dir, "mock", "root", "proc")
+	err := os.MkdirAll(dst, 0o755)
+	if err == nil {
+		err = syscall.Mount("tmpfs", dst, "tmpfs", 0, "size=1m")
+	}
+	b.mu.Lock()
+	b.jobDir, b.mountErr = job.Dir, err
+	b.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	// Should the daemon leave it, it goes when the test ends, before
+	// t.TempDir's removal could walk into it.
+	b.t.Cleanup(func() { syscall.Unmount(dst, syscall.MNT_DETACH) })
+	return b.RPMBuild.Rebuild(ctx, job, srpm, arch)
+}
+
+// dir is the task directory the backend mounted into.
+func (b *mountingRPMBuild) dir(t *testing.T) string {
+	t.Helper()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.jobDir == "" || b.mountErr != nil {
+		t.Fatalf("the backend did not mount into the task directory (the test needs root; uid %d): %v", os.Getuid(), b.mountErr)
+	}
+	return b.jobDir
 }
 
 // sleeping tells whether gk-slow's build is running (its %build sleeps 300).
@@ -433,6 +483,7 @@ func TestBuilderKilledMidBuild(t *testing.T) {
 	}
 	first.Process.Kill() // SIGKILL: no cleanup, no freeing
 	first.Wait()
+	cacheFile := leaveMounts(t, work)
 	second := start()
 	defer func() { second.Process.Kill(); second.Wait() }()
 	info := w.waitTask(t, task)
@@ -443,6 +494,12 @@ func TestBuilderKilledMidBuild(t *testing.T) {
 	builds := callKw(t, w.admin, "listBuilds", nil, map[string]any{"prefix": "gk-pause"}).([]any)
 	if len(builds) != 1 || builds[0].(map[string]any)["state"] != int64(hub.BuildComplete) {
 		t.Fatalf("builds of gk-pause = %v, want exactly one COMPLETE", builds)
+	}
+	if data, err := os.ReadFile(cacheFile); err != nil || string(data) != "cached" {
+		t.Errorf("the shared package cache's file after the restart: %q, %v", data, err)
+	}
+	if left := mountsUnder(t, work); len(left) > 0 {
+		t.Errorf("still mounted in the workdir after the restart: %q", left)
 	}
 	kids := call(t, w.admin, "getTaskChildren", task).([]any)
 	perLabel := map[string]int{}
@@ -458,6 +515,53 @@ func TestBuilderKilledMidBuild(t *testing.T) {
 			t.Errorf("%d %s subtasks, want one (subtasks are found again by label)", n, m)
 		}
 	}
+}
+
+// leaveMounts does what a mock killed mid-build leaves in the task
+// directories under workdir: a package cache that all tasks share,
+// bind-mounted into their roots. It returns a file in that cache.
+func leaveMounts(t *testing.T, workdir string) string {
+	t.Helper()
+	cache := t.TempDir()
+	file := filepath.Join(cache, "pkg.rpm")
+	if err := os.WriteFile(file, []byte("cached"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dirs, _ := filepath.Glob(filepath.Join(workdir, "task-*"))
+	if len(dirs) == 0 {
+		t.Fatalf("no task directories in %s", workdir)
+	}
+	for _, d := range dirs {
+		dst := filepath.Join(d, "mock", "root", "var", "cache", "dnf")
+		if err := os.MkdirAll(dst, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := syscall.Mount(cache, dst, "", syscall.MS_BIND, ""); err != nil {
+			t.Fatalf("bind-mount into %s (the test needs root; uid %d): %v", d, os.Getuid(), err)
+		}
+	}
+	// Should the daemon not detach them, they must not outlive the test,
+	// nor t.TempDir's removal walk into them: this runs before it.
+	t.Cleanup(func() {
+		for _, p := range mountsUnder(t, workdir) {
+			syscall.Unmount(p, syscall.MNT_DETACH)
+		}
+	})
+	return file
+}
+
+// mountsUnder is what the kernel has mounted at or below dir.
+func mountsUnder(t *testing.T, dir string) []string {
+	t.Helper()
+	data, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := taskdir.ParseMountPoints(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return taskdir.Under(all, dir)
 }
 
 // BenchmarkBuildOverhead: a scratch build of a trivial package from submit

@@ -14,8 +14,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sirupsen/logrus"
+
 	"github.com/gokoji/gokoji/builderd/buildroot"
 	"github.com/gokoji/gokoji/builderd/scm"
+	"github.com/gokoji/gokoji/builderd/taskdir"
 	"github.com/gokoji/gokoji/hub/rpmhdr"
 )
 
@@ -113,9 +116,15 @@ func (d *Daemon) upload(ctx context.Context, t *Task, local string) (string, err
 	return path.Join(t.Uploads, name), nil
 }
 
-// prepare makes the task's directory and logs, and streams them.
+// prepare makes the task's directory and logs, and streams them. What an
+// earlier run of the task left is removed first, its mounts detached
+// (a killed mock's), so the backend gets a clean directory.
 func (d *Daemon) prepare(t *Task) (*buildroot.Job, func(), error) {
-	os.RemoveAll(t.Dir)
+	unmounted, err := taskdir.RemoveTree(t.Dir)
+	d.logUnmounted(t, unmounted)
+	if err != nil {
+		return nil, nil, fmt.Errorf("clean the task directory: %w", err)
+	}
 	if err := os.MkdirAll(t.Dir, 0o755); err != nil {
 		return nil, nil, err
 	}
@@ -124,7 +133,27 @@ func (d *Daemon) prepare(t *Task) (*buildroot.Job, func(), error) {
 		return nil, nil, err
 	}
 	stop := d.streamLogs(context.Background(), t, logs.Dir, buildroot.LogNames)
-	return &buildroot.Job{Dir: t.Dir, Logs: logs}, func() { stop(); logs.Close() }, nil
+	done := func() {
+		stop()
+		logs.Close()
+		// The directory outlives the task, so what a build killed in it
+		// (cancel, timeout) left mounted must go now, not at the next
+		// rerun or restart: until then anyone removing the directory
+		// would delete through the mounts.
+		unmounted, err := taskdir.Unmount(t.Dir)
+		d.logUnmounted(t, unmounted)
+		if err != nil {
+			d.Log.WithError(err).WithField("task", t.ID).Error("cannot detach the mounts in the task directory")
+		}
+	}
+	return &buildroot.Job{Dir: t.Dir, Logs: logs}, done, nil
+}
+
+func (d *Daemon) logUnmounted(t *Task, mounts []string) {
+	if len(mounts) > 0 {
+		d.Log.WithFields(logrus.Fields{"task": t.ID, "mounts": mounts}).
+			Warn("detached mounts a killed build left in the task directory")
+	}
 }
 
 func logPaths(t *Task) []any {
