@@ -19,11 +19,11 @@ import (
 // ours), or the default.
 type config struct {
 	Server, TopURL, TopDir, User, Password, Cert, ServerCA, WorkDir, LogLevel string
-	SleepTime, TaskTimeout, LogInterval, Drain                        time.Duration
-	MaxJobs                                                           int
-	ForceLock                                                         bool
-	Backend                                                           string // auto, rpmbuild or mock
-	MockIsolation, MockSetup, MockCacheDir                            string
+	SleepTime, TaskTimeout, LogInterval, Drain                                time.Duration
+	MaxJobs                                                                   int
+	ForceLock                                                                 bool
+	Backend                                                                   string // auto, rpmbuild or mock
+	MockIsolation, MockSetup, MockCacheDir                                    string
 }
 
 // kojidNames maps kojid.conf's option names to our flags.
