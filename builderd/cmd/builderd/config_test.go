@@ -126,3 +126,27 @@ func TestNewBackendMockSettings(t *testing.T) {
 		})
 	}
 }
+
+func TestLoadConfigTopDir(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "kojid.conf")
+	os.WriteFile(file, []byte("[kojid]\nuser = builder1\ntopdir = /mnt/koji\n"), 0o644)
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unset", []string{"--user", "b"}, ""},
+		{"kojid.conf name", []string{"--config", file}, "/mnt/koji"},
+		{"flag over file", []string{"--config", file, "--topdir", "/srv/koji"}, "/srv/koji"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := loadConfig(tc.args, func(string) string { return "" })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.TopDir != tc.want {
+				t.Errorf("TopDir = %q, want %q", c.TopDir, tc.want)
+			}
+		})
+	}
+}

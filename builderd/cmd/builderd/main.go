@@ -72,6 +72,9 @@ func run(ctx context.Context, cfg config, log *logrus.Logger) error {
 		Handlers: builderd.Handlers(backend),
 	}
 	if cfg.TopDir != "" {
+		if st, err := os.Stat(cfg.TopDir); err != nil || !st.IsDir() {
+			return fmt.Errorf("--topdir %s must be the hub's file tree, mounted: %v", cfg.TopDir, err)
+		}
 		// Repos are written in place, as kojid writes them: only a host
 		// that sees the hub's file tree can run these.
 		for m, h := range builderd.RepoHandlers() {
