@@ -599,13 +599,26 @@ func (m *RepoManager) repoDone(ctx context.Context, c *Call, id int64) error {
 	return nil
 }
 
-// expireOld deletes EXPIRED and PROBLEM repos past the retention.
+// expireOld marks PROBLEM the INIT repos whose task failed or was
+// canceled (a builder's newRepo or createrepo failed: nothing will finish
+// them), and deletes EXPIRED and PROBLEM repos past the retention.
 func (m *RepoManager) expireOld(ctx context.Context, c *Call) error {
+	now := m.d.Now().UnixMicro()
+	stuck, err := store.Repos(ctx, c.Tx, store.RepoFilter{States: []int{store.RepoInit}})
+	if err != nil {
+		return err
+	}
+	for _, r := range stuck {
+		if r.TaskState != nil && (*r.TaskState == hub.TaskFailed || *r.TaskState == hub.TaskCanceled) {
+			if err := store.SetRepoState(ctx, c.Tx, r.ID, store.RepoProblem, now); err != nil {
+				return err
+			}
+		}
+	}
 	rs, err := store.Repos(ctx, c.Tx, store.RepoFilter{States: []int{store.RepoExpired, store.RepoProblem}})
 	if err != nil {
 		return err
 	}
-	now := m.d.Now().UnixMicro()
 	for _, r := range rs {
 		if now-r.StateUS < m.cfg.Retention.Microseconds() {
 			continue

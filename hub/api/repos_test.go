@@ -431,7 +431,14 @@ func TestNewRepoGoesToBuilders(t *testing.T) {
 		if info := call(t, admin, "getTaskInfo", task).(map[string]any); info["host_id"] != repoHostID || info["state"] != int64(hub.TaskOpen) {
 			t.Errorf("newRepo task %v, want OPEN on host %d", info, repoHostID)
 		}
-		call(t, repoHost, "host.closeTask", task, resultDoc(t, []any{int64(0), int64(0)}))
+		// The builder begins the repo, then fails: the INIT repo becomes a
+		// PROBLEM one rather than staying INIT for ever.
+		res := callKw(t, repoHost, "host.repoInit", []any{"f40-build"}, map[string]any{"task_id": task}).([]any)
+		call(t, repoHost, "host.failTask", task, faultDoc(t, 1000, "createrepo_c failed"))
+		settle(t, m)
+		if repo := call(t, admin, "repoInfo", res[0]).(map[string]any); repo["state"] != int64(store.RepoProblem) {
+			t.Errorf("the repo of a failed newRepo is %v, want PROBLEM", repo["state"])
+		}
 
 		// Not ready: the hub works again.
 		report(repoHost, false, "newRepo", "createrepo")
