@@ -948,38 +948,16 @@ func TestRepoOnBuilder(t *testing.T) {
 // a READY repo of a 100-package build tag, through newRepo and createrepo
 // tasks on the builder.
 func BenchmarkTagToRepoReadyOnBuilder(b *testing.B) {
-	var nvrs [][3]string
-	for i := 0; i < 101; i++ {
-		nvrs = append(nvrs, [3]string{fmt.Sprintf("p%03d", i), "1.0", "1"})
-	}
-	rpms := hubtest.BuildRPMs(b, nvrs)
 	h := hubtest.Start(b, hubtest.OpenDB(b, hubtest.SQLite))
 	h.RunWorkers(b)
 	admin := h.Admin(b)
-	do := func(method string, args []any, kw map[string]any) any {
-		v, err := admin.CallKw(ctx, method, args, kw)
-		if err != nil {
-			b.Fatalf("%s: %v", method, err)
-		}
-		return v
+	if _, err := admin.CallKw(ctx, "addHost", []any{"builder1", []any{"x86_64"}}, map[string]any{"password": "bpw"}); err != nil {
+		b.Fatal(err)
 	}
-	do("createTag", []any{"bench-build"}, map[string]any{"arches": "x86_64"})
-	do("createBuildTarget", []any{"bench", "bench-build", "bench-build"}, nil)
-	do("addHost", []any{"builder1", []any{"x86_64"}}, map[string]any{"password": "bpw"})
-	do("addHostToChannel", []any{"builder1", "createrepo"}, nil)
-	for i, n := range nvrs {
-		do("packageListAdd", []any{"bench-build", n[0], "kojiadmin"}, nil)
-		for _, f := range []string{n[0] + "-1.0-1.src.rpm", n[0] + "-1.0-1.noarch.rpm"} {
-			dir := fmt.Sprintf("bench/%d", i)
-			if _, err := admin.Upload(ctx, xmlrpc.UploadChunk{Dir: dir, Name: f, Overwrite: true, Data: rpms[f]}); err != nil {
-				b.Fatal(err)
-			}
-			do("importRPM", []any{dir, f}, nil)
-		}
-		if i < 100 {
-			do("tagBuildBypass", []any{"bench-build", n[0] + "-1.0-1"}, nil)
-		}
+	if _, err := admin.Call(ctx, "addHostToChannel", "builder1", "createrepo"); err != nil {
+		b.Fatal(err)
 	}
+	rb := hubtest.NewRepoBench(b, admin)
 	s := &kojiclient.Session{URL: h.URL}
 	if err := s.Login(ctx, "builder1", "bpw"); err != nil {
 		b.Fatal(err)
@@ -994,30 +972,19 @@ func BenchmarkTagToRepoReadyOnBuilder(b *testing.B) {
 	done := make(chan struct{})
 	go func() { d.Run(rctx, 0); close(done) }()
 	b.Cleanup(func() { cancel(); <-done })
-	waitReady := func(after int64) int64 {
-		for {
-			r, _ := admin.Call(ctx, "getRepo", "bench-build")
-			if rm, ok := r.(map[string]any); ok && rm["id"].(int64) > after {
-				return rm["id"].(int64)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-	}
-	last := waitReady(0)
+	rb.WaitFirst()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if i%2 == 0 {
-			do("tagBuildBypass", []any{"bench-build", "p100-1.0-1"}, nil)
-		} else {
-			do("untagBuildBypass", []any{"bench-build", "p100-1.0-1"}, nil)
-		}
-		last = waitReady(last)
+		rb.Change(b)
 	}
 	b.StopTimer()
 	// The repos were the builder's.
-	r := do("getRepo", []any{"bench-build"}, nil).(map[string]any)
-	info := do("getTaskInfo", []any{r["task_id"]}, nil).(map[string]any)
-	if info["host_id"] == nil {
-		b.Fatalf("the hub wrote repo %v, not the builder", r["id"])
+	info, err := admin.Call(ctx, "repoInfo", rb.Last())
+	if err != nil {
+		b.Fatal(err)
+	}
+	task, err := admin.Call(ctx, "getTaskInfo", info.(map[string]any)["task_id"])
+	if err != nil || task.(map[string]any)["host_id"] == nil {
+		b.Fatalf("the hub wrote repo %d, not the builder (%v)", rb.Last(), err)
 	}
 }

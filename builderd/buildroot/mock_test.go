@@ -9,7 +9,6 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gokoji/gokoji/builderd/buildroot"
 )
@@ -300,46 +299,9 @@ func TestMockCancelKillsTheBuild(t *testing.T) {
 	withStandInMock(t)
 	b := &buildroot.Mock{}
 	job := mockJob(t, buildroot.HostArch())
-	// Its own sleep length, so no other test's processes are taken for it.
-	dir := specDir(t, "gk-slow")
-	spec := filepath.Join(dir, "gk-slow.spec")
-	data, _ := os.ReadFile(spec)
-	os.WriteFile(spec, []byte(strings.ReplaceAll(string(data), "sleep 300", "sleep 303")), 0o644)
-	srpm, err := b.BuildSRPM(context.Background(), job, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan error, 1)
-	go func() {
-		_, err := b.Rebuild(ctx, job, srpm, "noarch")
-		done <- err
-	}()
 	// The spec's line reaches the task's build.log through mock's, while
 	// mock still runs.
-	log := filepath.Join(job.Logs.Dir, "build.log")
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		data, _ := os.ReadFile(log)
-		if strings.Contains(string(data), "gk-slow: sleeping") {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the build never started:\n%s", data)
-		}
-	}
-	cancel()
-	select {
-	case err := <-done:
-		if !errors.Is(err, context.Canceled) {
-			t.Errorf("Rebuild after cancel: %v", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Rebuild did not return within 5 s of cancel")
-	}
-	if out, _ := exec.Command("pgrep", "-f", "sleep 303").Output(); len(out) > 0 {
-		t.Errorf("build processes survived the cancel: %s", out)
-	}
+	srpm := checkCancelKills(t, b, job, filepath.Join(job.Logs.Dir, "build.log"), 303)
 	if out, _ := exec.Command("pgrep", "-f", "--", "--rebuild "+srpm).Output(); len(out) > 0 {
 		t.Errorf("the stand-in mock survived the cancel: %s", out)
 	}

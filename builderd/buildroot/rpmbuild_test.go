@@ -3,6 +3,7 @@ package buildroot_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -132,27 +133,34 @@ func TestBuildRequires(t *testing.T) {
 // TestCancelKillsTheBuild: cancelling the context kills rpmbuild and every
 // process it started, promptly.
 func TestCancelKillsTheBuild(t *testing.T) {
-	b := &buildroot.RPMBuild{}
 	job := newJob(t, "")
-	// Its own sleep length, so processes of other packages' tests (go test
-	// runs packages in parallel) are not mistaken for this build's.
+	checkCancelKills(t, &buildroot.RPMBuild{}, job, filepath.Join(job.Dir, "logs", "build.log"), 301)
+}
+
+// checkCancelKills builds gk-slow with b, with its sleep lengthened to
+// sleep seconds (a length of the test's own, so processes of other tests
+// are not taken for this build's), waits until the build runs (its line in
+// buildLog), cancels, and checks Rebuild returns within 5 s and leaves no
+// process behind. It returns the SRPM.
+func checkCancelKills(t *testing.T, b buildroot.Backend, job *buildroot.Job, buildLog string, sleep int) string {
+	t.Helper()
 	dir := specDir(t, "gk-slow")
 	spec := filepath.Join(dir, "gk-slow.spec")
 	data, _ := os.ReadFile(spec)
-	os.WriteFile(spec, []byte(strings.ReplaceAll(string(data), "sleep 300", "sleep 301")), 0o644)
+	os.WriteFile(spec, []byte(strings.ReplaceAll(string(data), "sleep 300", fmt.Sprintf("sleep %d", sleep))), 0o644)
 	srpm, err := b.BuildSRPM(context.Background(), job, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	done := make(chan error, 1)
 	go func() {
 		_, err := b.Rebuild(ctx, job, srpm, "noarch")
 		done <- err
 	}()
-	log := filepath.Join(job.Dir, "logs", "build.log")
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		data, _ := os.ReadFile(log)
+		data, _ := os.ReadFile(buildLog)
 		if strings.Contains(string(data), "gk-slow: sleeping") {
 			break
 		}
@@ -169,7 +177,8 @@ func TestCancelKillsTheBuild(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("Rebuild did not return within 5 s of cancel")
 	}
-	if out, _ := exec.Command("pgrep", "-f", "sleep 301").Output(); len(out) > 0 {
+	if out, _ := exec.Command("pgrep", "-f", fmt.Sprintf("sleep %d", sleep)).Output(); len(out) > 0 {
 		t.Errorf("build processes survived the cancel: %s", out)
 	}
+	return srpm
 }

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
-	"time"
 
 	"github.com/sirupsen/logrus"
 
@@ -264,62 +263,18 @@ func TestRepoContentWithDNF(t *testing.T) {
 // BenchmarkTagToRepoReady measures a tag change to READY repo of a
 // 100-package build tag, the manager doing the rest (debounce included).
 func BenchmarkTagToRepoReady(b *testing.B) {
-	var nvrs [][3]string
-	for i := 0; i < 101; i++ {
-		nvrs = append(nvrs, [3]string{fmt.Sprintf("p%03d", i), "1.0", "1"})
-	}
-	rpms := hubtest.BuildRPMs(b, nvrs)
 	h := hubtest.Start(b, hubtest.OpenDB(b, hubtest.SQLite))
 	log := logrus.New()
 	log.SetOutput(io.Discard)
 	m := api.NewRepoManager(api.NewDispatcher(h.DB, h.Config, log), api.DefaultRepoConfig())
-	admin := h.Admin(b)
-	ctxb := context.Background()
-	do := func(method string, args ...any) any {
-		v, err := admin.Call(ctxb, method, args...)
-		if err != nil {
-			b.Fatalf("%s: %v", method, err)
-		}
-		return v
-	}
-	do("createTag", "bench-build")
-	admin.CallKw(ctxb, "editTag2", []any{"bench-build"}, map[string]any{"arches": "x86_64"})
-	do("createBuildTarget", "bench", "bench-build", "bench-build")
-	for i, n := range nvrs {
-		do("packageListAdd", "bench-build", n[0], "kojiadmin")
-		for _, f := range []string{n[0] + "-1.0-1.src.rpm", n[0] + "-1.0-1.noarch.rpm"} {
-			dir := fmt.Sprintf("bench/%d", i)
-			if _, err := admin.Upload(ctxb, uploadChunk(dir, f, rpms[f])); err != nil {
-				b.Fatal(err)
-			}
-			do("importRPM", dir, f)
-		}
-		if i < 100 {
-			do("tagBuildBypass", "bench-build", n[0]+"-1.0-1")
-		}
-	}
-	runCtx, cancel := context.WithCancel(ctxb)
+	rb := hubtest.NewRepoBench(b, h.Admin(b))
+	runCtx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go m.Run(runCtx)
-	waitReady := func(after int64) int64 {
-		for {
-			r, _ := admin.Call(ctxb, "getRepo", "bench-build")
-			if rm, ok := r.(map[string]any); ok && rm["id"].(int64) > after {
-				return rm["id"].(int64)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-	}
-	last := waitReady(0)
+	rb.WaitFirst()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		// Alternate tagging and untagging the 101st build.
-		if i%2 == 0 {
-			do("tagBuildBypass", "bench-build", "p100-1.0-1")
-		} else {
-			do("untagBuildBypass", "bench-build", "p100-1.0-1")
-		}
-		last = waitReady(last)
+		rb.Change(b)
 	}
 }
 
