@@ -10,11 +10,8 @@ import (
 )
 
 // resultCache keeps computed answers keyed by the data they were computed
-// from. On SQLite every write transaction runs on the one write connection,
-// so event ids commit in order and "the newest event a read transaction
-// sees" names its snapshot exactly: an answer cached under that event stays
-// right until the next write makes a newer event. PostgreSQL commits
-// concurrent writers in any order, so nothing is cached there.
+// from (snapshotKey), so a key names one state of the database and a hit is
+// never stale.
 //
 // Cached values are shared: callers must not modify them.
 type resultCache struct {
@@ -68,19 +65,30 @@ func (rc *resultCache) put(key string, value any, weight int) {
 }
 
 // snapshotKey names the data a read sees, or "" when answers must not be
-// cached (see resultCache).
+// cached. Only read transactions cache: a write transaction sees its own
+// uncommitted changes.
+//
+// With SQLite this process is the only writer: the number of write
+// transactions it had committed when the read began names the data (not the
+// newest event alone: some writes, such as setBuildOwner, make no event).
+// With PostgreSQL, several hubs may write: the key is the transaction
+// snapshot (xmin:xmax:in-progress ids), equal in two reads only if no
+// transaction committed or aborted between them, so equal keys see equal
+// data. Busy hubs change it often; idle reads still hit.
 func (c *Call) snapshotKey(ctx context.Context, event *int64) (string, error) {
-	// Only read transactions: a write transaction sees its own uncommitted
-	// event, whose id SQLite hands out again if the transaction rolls back.
-	if c.Tx.Dialect != store.SQLite || c.d == nil || c.d.cache == nil || c.Tx.Writable() {
+	if c.d == nil || c.d.cache == nil || c.Tx.Writable() {
 		return "", nil
 	}
+	at := "now"
 	if event != nil {
-		return "at" + strconv.FormatInt(*event, 10), nil
+		at = "at" + strconv.FormatInt(*event, 10)
 	}
-	id, _, ok, err := store.LastEvent(ctx, c.Tx, nil)
-	if err != nil || !ok {
-		return "", err
+	if c.Tx.Dialect == store.Postgres {
+		snap, err := store.Snapshot(ctx, c.Tx)
+		if err != nil {
+			return "", err
+		}
+		return at + "|" + snap, nil
 	}
-	return "now" + strconv.FormatInt(id, 10), nil
+	return at + "|w" + strconv.FormatInt(c.Tx.CommitsBefore(), 10), nil
 }

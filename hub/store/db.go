@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -25,6 +26,9 @@ type DB struct {
 	Dialect Dialect
 	write   *sqlx.DB
 	read    *sqlx.DB
+	// commits counts the write transactions this process committed, so
+	// answers computed from the data can be cached until the next write.
+	commits atomic.Int64
 }
 
 // Open connects to dsn: a postgres:// or postgresql:// URL selects PostgreSQL;
@@ -98,11 +102,14 @@ func (db *DB) Begin(ctx context.Context, write bool) (*Tx, error) {
 	if write {
 		pool = db.write
 	}
+	// Read before BEGIN, so the snapshot the transaction gets is at least
+	// as new as the writes counted.
+	commits := db.commits.Load()
 	tx, err := pool.BeginTxx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("begin transaction: %w", err)
 	}
-	return &Tx{tx: tx, Dialect: db.Dialect, write: write}, nil
+	return &Tx{tx: tx, db: db, Dialect: db.Dialect, write: write, commitsBefore: commits}, nil
 }
 
 // InTx runs fn in one transaction and commits when fn returns nil.
@@ -122,13 +129,21 @@ func (db *DB) InTx(ctx context.Context, write bool, fn func(*Tx) error) error {
 // write, so everything a request changes shares one event id as in Koji.
 type Tx struct {
 	tx      *sqlx.Tx
+	db      *DB
 	Dialect Dialect
 	write   bool
 	event   int64
 	eventTS time.Time
 	sp      int
 	changed map[int64]bool // tags already recorded in tag_changes
+	// commitsBefore is DB.commits when the transaction began.
+	commitsBefore int64
 }
+
+// CommitsBefore is the number of write transactions this process had
+// committed when t began: with SQLite, where this process is the only
+// writer, an answer read in t holds until that number changes.
+func (t *Tx) CommitsBefore() int64 { return t.commitsBefore }
 
 // Writable reports whether this transaction may change data.
 func (t *Tx) Writable() bool { return t.write }
@@ -137,6 +152,9 @@ func (t *Tx) Writable() bool { return t.write }
 func (t *Tx) Commit() error {
 	if err := t.tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
+	}
+	if t.write {
+		t.db.commits.Add(1)
 	}
 	return nil
 }
@@ -259,6 +277,16 @@ func (t *Tx) Savepoint(ctx context.Context, fn func() error) error {
 
 // IsNoRows reports whether err means a lookup found nothing.
 func IsNoRows(err error) bool { return err == sql.ErrNoRows }
+
+// Snapshot is PostgreSQL's transaction snapshot (pg_current_snapshot) as
+// text; two reads with equal snapshots see the same data.
+func Snapshot(ctx context.Context, t *Tx) (string, error) {
+	var s string
+	if err := t.Get(ctx, &s, "SELECT CAST(pg_current_snapshot() AS TEXT)"); err != nil {
+		return "", fmt.Errorf("read snapshot: %w", err)
+	}
+	return s, nil
+}
 
 // AsyncCommit lets this transaction's commit return before its WAL record is
 // flushed (PostgreSQL's synchronous_commit = off for this transaction only).

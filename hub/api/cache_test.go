@@ -1,0 +1,52 @@
+package api_test
+
+import (
+	"testing"
+
+	"github.com/gokoji/gokoji/hub/hubtest"
+	"github.com/gokoji/gokoji/hub/store"
+)
+
+// TestCachedAnswersFollowWrites: cached listTagged, getLatestBuilds and
+// listPackages answers change with every write that changes them, those
+// that make no event (setBuildOwner) included.
+func TestCachedAnswersFollowWrites(t *testing.T) {
+	hubtest.ForEachBackend(t, func(t *testing.T, db *store.DB) {
+		h := hubtest.Start(t, db)
+		admin := h.Admin(t)
+		callKw(t, admin, "createTag", []any{"f40"}, nil)
+		call(t, admin, "packageListAdd", "f40", "hello", "kojiadmin")
+		call(t, admin, "createUser", "alice")
+		callKw(t, admin, "createEmptyBuild", []any{"hello", "1", "1", nil}, nil)
+		call(t, admin, "tagBuildBypass", "f40", "hello-1-1")
+		owner := func(method string) any {
+			rows := call(t, admin, method, "f40").([]any)
+			if len(rows) != 1 {
+				t.Fatalf("%s(f40) = %v", method, rows)
+			}
+			return rows[0].(map[string]any)["owner_name"]
+		}
+		for _, m := range []string{"listTagged", "getLatestBuilds", "listTagged"} {
+			if got := owner(m); got != "kojiadmin" {
+				t.Fatalf("%s owner %v", m, got)
+			}
+		}
+		call(t, admin, "setBuildOwner", "hello-1-1", "alice")
+		for _, m := range []string{"listTagged", "getLatestBuilds"} {
+			if got := owner(m); got != "alice" {
+				t.Errorf("after setBuildOwner, %s says owner %v (a stale cached answer)", m, got)
+			}
+		}
+		call(t, admin, "untagBuildBypass", "f40", "hello-1-1")
+		if rows := call(t, admin, "listTagged", "f40").([]any); len(rows) != 0 {
+			t.Errorf("after untag, listTagged = %v", rows)
+		}
+		if n := len(call(t, admin, "listPackages", map[string]any{"__starstar": true, "tagID": "f40"}).([]any)); n != 1 {
+			t.Fatalf("listPackages = %d packages", n)
+		}
+		call(t, admin, "packageListRemove", "f40", "hello")
+		if n := len(call(t, admin, "listPackages", map[string]any{"__starstar": true, "tagID": "f40"}).([]any)); n != 0 {
+			t.Errorf("after packageListRemove, listPackages = %d packages", n)
+		}
+	})
+}
