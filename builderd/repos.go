@@ -175,9 +175,6 @@ func (h *createRepoHandler) Run(ctx context.Context, d *Daemon, t *Task) (any, e
 		er.Arches, _ = m["arches"].(string)
 		j.External = append(j.External, er)
 	}
-	if err := os.MkdirAll(j.OutDir, 0o755); err != nil {
-		return nil, err
-	}
 	job.Logs.Statef("createrepo for repo %d arch %s (%d external repos, previous %q)", repoID, arch, len(j.External), j.Previous)
 	if err := repos.WriteArch(ctx, j); err != nil {
 		fmt.Fprintln(job.Logs.Build, err)

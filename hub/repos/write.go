@@ -274,6 +274,9 @@ func WriteArch(ctx context.Context, j ArchJob) error {
 	if j.CreateRepo == "" {
 		j.CreateRepo = "createrepo_c"
 	}
+	if err := os.MkdirAll(j.OutDir, 0o755); err != nil {
+		return fmt.Errorf("create repodata directory: %w", err)
+	}
 	args := []string{"--quiet", "--no-database", "--pkglist", filepath.Join(j.Dir, "pkglist"), "--outputdir", j.OutDir}
 	if j.Comps != "" {
 		args = append(args, "--groupfile", j.Comps)

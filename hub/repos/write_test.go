@@ -248,3 +248,43 @@ func TestWriteDiskFull(t *testing.T) {
 		})
 	}
 }
+
+// TestWriteArchElsewhere is a builder's createrepo task: the repo's
+// skeleton is on the shared file tree, the repodata (merged with an
+// external repo) is written into a directory of the task's, then moved into
+// the arch directory as host.repoDone does; dnf then sees the tag's package
+// and the external one but the blocked one.
+func TestWriteArchElsewhere(t *testing.T) {
+	hubtest.RequireCommand(t, "mergerepo_c", "createrepo-c")
+	ext := t.TempDir()
+	extRPMs := []repos.RPM{buildRPM(t, ext, "outer", "1.0", "1", "noarch"), buildRPM(t, ext, "banned", "1.0", "1", "noarch")}
+	if err := repos.Write(context.Background(), repos.Spec{TopDir: ext, Tag: "ext", RepoID: 1, Arches: []string{"x86_64"}, RPMs: extRPMs}); err != nil {
+		t.Fatal(err)
+	}
+	top := t.TempDir()
+	spec := repos.Spec{TopDir: top, Tag: "t", RepoID: 1, Arches: []string{"x86_64"},
+		RPMs: []repos.RPM{buildRPM(t, top, "inner", "1.0", "1", "noarch")}, Blocked: []string{"banned"}}
+	if err := repos.Skeleton(spec); err != nil {
+		t.Fatal(err)
+	}
+	archDir := filepath.Join(repos.Dir(top, "t", 1), "x86_64")
+	out := filepath.Join(t.TempDir(), "task-7", "repo")
+	j := repos.ArchJob{Dir: archDir, OutDir: out,
+		External: []repos.ExternalRepo{{Name: "ext", URL: "file://" + repos.Dir(ext, "ext", 1) + "/$arch/"}}}
+	if err := repos.WriteArch(context.Background(), j); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(archDir, "repodata")); err == nil {
+		t.Error("WriteArch wrote into the arch directory, not OutDir")
+	}
+	if m, _ := filepath.Glob(filepath.Join(filepath.Dir(out), ".premerge*")); len(m) != 0 {
+		t.Errorf("left behind: %v", m)
+	}
+	if err := os.Rename(filepath.Join(out, "repodata"), filepath.Join(archDir, "repodata")); err != nil {
+		t.Fatal(err)
+	}
+	got := hubtest.DNFList(t, "--repofrompath=t,file://"+archDir, "--repo=t")
+	if want := []string{"inner-1.0-1.noarch", "outer-1.0-1.noarch"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("dnf sees %v, want %v", got, want)
+	}
+}
