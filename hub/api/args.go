@@ -63,6 +63,40 @@ func (a *Args) OptInt(name string) *int64 {
 	return nil
 }
 
+// CastInt reads an argument Koji passes through int() (its convert_value
+// with cast=int): an integer, a bool, a float (truncated) or a string of
+// digits, so the CLI's string ids work, e.g. koji repoinfo 3.
+func (a *Args) CastInt(name string) int64 {
+	n, err := intOf(a.vals[name])
+	if err != nil && a.err == nil {
+		a.err = err
+	}
+	return n
+}
+
+// OptCastInt is CastInt for an argument that may be None.
+func (a *Args) OptCastInt(name string) *int64 {
+	if a.vals[name] == nil {
+		return nil
+	}
+	n := a.CastInt(name)
+	return &n
+}
+
+// intOf is Koji's convert_value(v, cast=int), with its faults.
+func intOf(v any) (int64, error) {
+	if v == nil {
+		return 0, hub.ParameterError("Invalid type, expected type <class 'int'>")
+	}
+	if n, ok := intLike(v); ok {
+		return n, nil
+	}
+	if x, ok := v.(float64); ok && x == x && x < 9.2e18 && x > -9.2e18 { // not NaN, in range
+		return int64(x), nil
+	}
+	return 0, hub.ParameterError("Invalid type for value '%s': %s, expected type <class 'int'>", pyStr(v), pyClass(v))
+}
+
 // Float reads a number.
 func (a *Args) Float(name string) float64 {
 	switch x := a.vals[name].(type) {

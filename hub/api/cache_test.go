@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/gokoji/gokoji/hub/hubtest"
@@ -47,6 +48,35 @@ func TestCachedAnswersFollowWrites(t *testing.T) {
 		call(t, admin, "packageListRemove", "f40", "hello")
 		if n := len(call(t, admin, "listPackages", map[string]any{"__starstar": true, "tagID": "f40"}).([]any)); n != 0 {
 			t.Errorf("after packageListRemove, listPackages = %d packages", n)
+		}
+	})
+}
+
+// TestStringIDs: the calls where Koji takes int() of an id take the koji
+// CLI's string ids too (koji repoinfo 3 sends "3").
+func TestStringIDs(t *testing.T) {
+	hubtest.ForEachBackend(t, func(t *testing.T, db *store.DB) {
+		h := hubtest.Start(t, db)
+		admin := h.Admin(t)
+		task := call(t, admin, "makeTask", "job", []any{}).(int64)
+		callKw(t, admin, "createTag", []any{"f40"}, map[string]any{"arches": "x86_64"})
+		for _, c := range []struct {
+			method string
+			arg    any
+			key    string
+			want   any
+		}{
+			{"getTaskInfo", fmt.Sprint(task), "id", task},
+			{"getTaskInfo", " " + fmt.Sprint(task) + " ", "id", task},
+			{"getEvent", "1", "id", int64(1)},
+		} {
+			got, ok := call(t, admin, c.method, c.arg).(map[string]any)
+			if !ok || got[c.key] != c.want {
+				t.Errorf("%s(%q) = %v", c.method, c.arg, got)
+			}
+		}
+		if got := call(t, admin, "repoInfo", nil); got != nil {
+			t.Errorf("repoInfo(None) = %v, want None", got)
 		}
 	})
 }

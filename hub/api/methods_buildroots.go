@@ -2,8 +2,6 @@ package api
 
 import (
 	"context"
-	"strconv"
-	"strings"
 
 	"github.com/gokoji/gokoji/hub"
 	"github.com/gokoji/gokoji/hub/store"
@@ -135,17 +133,9 @@ func listBuildroots(ctx context.Context, c *Call) (any, error) {
 }
 
 func getBuildroot(ctx context.Context, c *Call) (any, error) {
-	id, ok := toInt(c.Args.Value("buildrootID"))
-	if !ok {
-		if s, isStr := c.Args.Value("buildrootID").(string); isStr {
-			if n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64); err == nil {
-				id, ok = n, true
-			}
-		}
-	}
-	if !ok {
-		return nil, hub.ParameterError("Invalid type for value '%v': %s, expected type <class 'int'>",
-			c.Args.Value("buildrootID"), pyClass(c.Args.Value("buildrootID")))
+	id := c.Args.CastInt("buildrootID")
+	if err := c.Args.Err(); err != nil {
+		return nil, err
 	}
 	b, err := store.GetBuildroot(ctx, c.Tx, id)
 	if err != nil {
@@ -162,9 +152,9 @@ func getBuildroot(ctx context.Context, c *Call) (any, error) {
 
 // buildrootOrFail reads a buildroot or fails as Koji's BuildRoot(id) does.
 func buildrootOrFail(ctx context.Context, c *Call, v any) (*store.Buildroot, error) {
-	id, ok := toInt(v)
-	if !ok {
-		return nil, hub.ParameterError("Invalid type for value '%v': %s, expected type <class 'int'>", v, pyClass(v))
+	id, err := intOf(v)
+	if err != nil {
+		return nil, err
 	}
 	b, err := store.GetBuildroot(ctx, c.Tx, id)
 	if err != nil {

@@ -57,9 +57,9 @@ func taskPriority(ctx context.Context, c *Call) (*int64, error) {
 	if !truthy(v) {
 		return nil, nil
 	}
-	p, ok := toInt(v)
-	if !ok {
-		return nil, hub.ParameterError("Invalid type for value '%v': %s, expected type <class 'int'>", v, pyClass(v))
+	p, err := intOf(v)
+	if err != nil {
+		return nil, err
 	}
 	if p < 0 {
 		if ok, err := c.HasPerm(ctx, "admin"); err != nil {

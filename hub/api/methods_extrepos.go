@@ -221,9 +221,9 @@ func deleteExternalRepo(ctx context.Context, c *Call) (any, error) {
 // repoPriority reads a link priority: an integer (or its decimal string, as
 // the CLI may send), never negative.
 func repoPriority(v any) (int64, error) {
-	p, ok := intLike(v)
-	if !ok {
-		return 0, hub.ParameterError("Invalid type for value %s: %s, expected type <class 'int'>", pyRepr(v), pyClass(v))
+	p, err := intOf(v)
+	if err != nil {
+		return 0, err
 	}
 	if p < 0 {
 		return 0, hub.GenericError("Priority must be a non-negative integer, got %d", p)

@@ -389,9 +389,9 @@ func hostSetTaskWeight(ctx context.Context, c *Call) (any, error) {
 
 // subtask is Koji's HostExports.subtask.
 func subtask(ctx context.Context, c *Call, method any, arglist any, parent any, opts map[string]any) (any, error) {
-	pid, ok := toInt(parent)
-	if !ok {
-		return nil, hub.ParameterError("Invalid type for value '%v': %s, expected type <class 'int'>", parent, pyClass(parent))
+	pid, err := intOf(parent)
+	if err != nil {
+		return nil, err
 	}
 	if _, err := ownedOpenTask(ctx, c, pid); err != nil {
 		return nil, err

@@ -45,8 +45,8 @@ func hostRepoManager(c *Call) *RepoManager {
 
 func hostRepoInit(ctx context.Context, c *Call) (any, error) {
 	a := c.Args
-	taskID := a.OptInt("task_id")
-	event := eventArg(a, "event")
+	taskID := a.OptCastInt("task_id")
+	event := a.OptCastInt("event")
 	if err := a.Err(); err != nil {
 		return nil, err
 	}

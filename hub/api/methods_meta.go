@@ -150,7 +150,7 @@ func getLastEvent(ctx context.Context, c *Call) (any, error) {
 }
 
 func getEvent(ctx context.Context, c *Call) (any, error) {
-	id := c.Args.Int("id")
+	id := c.Args.CastInt("id")
 	if err := c.Args.Err(); err != nil {
 		return nil, err
 	}

@@ -232,10 +232,11 @@ func findRepo(ctx context.Context, c *Call, id int64) (*store.Repo, error) {
 }
 
 func repoInfo(ctx context.Context, c *Call) (any, error) {
-	id := c.Args.Int("repo_id")
-	if err := c.Args.Err(); err != nil {
-		return nil, err
+	opt := c.Args.OptCastInt("repo_id")
+	if err := c.Args.Err(); err != nil || opt == nil {
+		return nil, err // Koji looks up id NULL: no repo
 	}
+	id := *opt
 	r, err := findRepo(ctx, c, id)
 	if err != nil {
 		return nil, err
@@ -264,9 +265,9 @@ func getActiveRepos(ctx context.Context, c *Call) (any, error) {
 // changeRepoState applies Koji's rule: no move to a lower state except to
 // DELETED; DELETED is final; setting the same state again does nothing.
 func changeRepoState(ctx context.Context, c *Call, info any, state int) error {
-	id, ok := toInt(info)
-	if !ok {
-		return hub.ParameterError("repo_id must be an integer, not %s", typeName(info))
+	id, err := intOf(info)
+	if err != nil {
+		return err
 	}
 	if state < store.RepoInit || state > store.RepoProblem {
 		return hub.GenericError("Invalid repo state: %d", state)
@@ -309,9 +310,9 @@ func repoDelete(ctx context.Context, c *Call) (any, error) {
 // repoRefs lists the buildroots that still use a repo (not EXPIRED):
 // [{id, host_id, create_event, state}], as Koji's repo_references.
 func repoRefs(ctx context.Context, c *Call, info any) ([]any, error) {
-	id, ok := toInt(info)
-	if !ok {
-		return nil, hub.ParameterError("repo_id must be an integer, not %s", typeName(info))
+	id, err := intOf(info)
+	if err != nil {
+		return nil, err
 	}
 	brs, err := store.ListBuildroots(ctx, c.Tx, store.BuildrootFilter{RepoID: &id}, store.Page{Limit: -1})
 	if err != nil {

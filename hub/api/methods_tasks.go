@@ -120,7 +120,7 @@ func encodeRequest(method string, args []any) (string, error) {
 }
 
 func taskIDArg(c *Call, name string) (int64, error) {
-	id := c.Args.Int(name)
+	id := c.Args.CastInt(name) // Koji's Task(id) takes int() of it
 	return id, c.Args.Err()
 }
 
@@ -165,9 +165,9 @@ func parseTaskOpts(m map[string]any) (taskOpts, error) {
 	for k, v := range m {
 		switch k {
 		case "parent":
-			n, ok := toInt(v)
-			if !ok {
-				return o, hub.ParameterError("Invalid type for value '%v': %s, expected type <class 'int'>", v, pyClass(v))
+			n, err := intOf(v)
+			if err != nil {
+				return o, err
 			}
 			o.Parent = &n
 		case "label":
@@ -183,9 +183,9 @@ func parseTaskOpts(m map[string]any) (taskOpts, error) {
 		case "arch":
 			o.Arch = v
 		case "priority":
-			n, ok := toInt(v)
-			if !ok {
-				return o, hub.ParameterError("Invalid type for value '%v': %s, expected type <class 'int'>", v, pyClass(v))
+			n, err := intOf(v)
+			if err != nil {
+				return o, err
 			}
 			o.Priority = &n
 		case "assign":
@@ -344,9 +344,9 @@ func withRequest(m map[string]any, t *store.Task) error {
 func getTaskInfo(ctx context.Context, c *Call) (any, error) {
 	req, strict := c.Args.Bool("request"), c.Args.Bool("strict")
 	one := func(v any) (any, error) {
-		id, ok := toInt(v)
-		if !ok {
-			return nil, hub.ParameterError("Invalid type for value '%v': %s, expected type <class 'int'>", v, pyClass(v))
+		id, err := intOf(v)
+		if err != nil {
+			return nil, err
 		}
 		t, err := store.GetTask(ctx, c.Tx, id, req)
 		if err != nil {
