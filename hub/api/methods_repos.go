@@ -56,7 +56,7 @@ func repoMethods() []Method {
 			}},
 		{Name: "repo.setRequestPriority", Params: []Param{P("req_id"), P("priority")}, Access: admin, Writes: true,
 			Doc: "Change a request's priority.", Handler: func(ctx context.Context, c *Call) (any, error) {
-				id, pri := c.Args.Int("req_id"), c.Args.Int("priority")
+				id, pri := c.Args.CastInt("req_id"), c.Args.CastInt("priority")
 				if err := c.Args.Err(); err != nil {
 					return nil, err
 				}
@@ -196,7 +196,7 @@ func requestStruct(q *store.RepoRequest) map[string]any {
 
 func getRepo(ctx context.Context, c *Call) (any, error) {
 	a := c.Args
-	state, event, minEvent := a.OptInt("state"), a.OptInt("event"), a.OptInt("min_event")
+	state, event, minEvent := a.OptCastInt("state"), a.OptCastInt("event"), a.OptCastInt("min_event")
 	if err := a.Err(); err != nil {
 		return nil, err
 	}
@@ -419,7 +419,7 @@ func bestRepo(ctx context.Context, c *Call, tagID int64, opts map[string]bool, m
 
 func repoGet(ctx context.Context, c *Call) (any, error) {
 	a := c.Args
-	minEv, atEv := a.OptInt("min_event"), a.OptInt("at_event")
+	minEv, atEv := a.OptCastInt("min_event"), a.OptCastInt("at_event")
 	if err := a.Err(); err != nil {
 		return nil, err
 	}
@@ -462,8 +462,8 @@ func lastTagChange(ctx context.Context, c *Call, tagID int64) (int64, error) {
 
 func repoRequest(ctx context.Context, c *Call) (any, error) {
 	a := c.Args
-	atEv := a.OptInt("at_event")
-	prio := a.OptInt("priority")
+	atEv := a.OptCastInt("at_event")
+	prio := a.OptCastInt("priority")
 	if err := a.Err(); err != nil {
 		return nil, err
 	}
@@ -585,7 +585,7 @@ func queueRepoRequest(ctx context.Context, c *Call, tagID int64, opts map[string
 }
 
 func repoCheckRequest(ctx context.Context, c *Call) (any, error) {
-	id := c.Args.Int("req_id")
+	id := c.Args.CastInt("req_id") // the CLI's wait-repo-request sends a string
 	if err := c.Args.Err(); err != nil {
 		return nil, err
 	}

@@ -127,6 +127,10 @@ func TestRepoRequests(t *testing.T) {
 		if status["repo"] == nil || status["request"].(map[string]any)["active"] != false {
 			t.Fatalf("checkRequest after the manager ran = %v", status)
 		}
+		// koji wait-repo-request sends the id as a string.
+		if again := call(t, admin, "repo.checkRequest", fmt.Sprint(req["id"])).(map[string]any); !reflect.DeepEqual(again, status) {
+			t.Errorf("checkRequest(%q) = %v, want %v", fmt.Sprint(req["id"]), again, status)
+		}
 		// Now a request is answered by the repo at once.
 		third := callKw(t, admin, "repo.request", []any{"side"}, nil).(map[string]any)
 		if third["repo"] == nil {
