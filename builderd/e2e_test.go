@@ -227,6 +227,39 @@ func TestBuildFailure(t *testing.T) {
 	}
 }
 
+// TestBuildUnlistedPackage: as with kojid, a build of a package that is not
+// on the destination tag's list, or blocked there, fails before any build
+// record is made; a scratch build of it goes ahead.
+func TestBuildUnlistedPackage(t *testing.T) {
+	hubtest.RequireCommand(t, "rpmbuild", "rpm")
+	db := hubtest.OpenDB(t, hubtest.SQLite)
+	w := newWorld(t, db)
+	w.startBuilder(t)
+	call(t, w.admin, "packageListRemove", "dist", "gk-arch")
+	call(t, w.admin, "packageListBlock", "dist", "gk-noarch")
+	for _, c := range []struct{ spec, nvr, msg string }{
+		{"gk-arch", "gk-arch-1.0-1", "package gk-arch not in list for tag dist"},
+		{"gk-noarch", "gk-noarch-1.0-1", "package gk-noarch is blocked for tag dist"},
+	} {
+		task := call(t, w.admin, "build", w.uploadSRPM(t, c.spec), "dist-candidate", map[string]any{})
+		if info := w.waitTask(t, task); info["state"] != int64(hub.TaskFailed) {
+			t.Fatalf("build of %s ended %v", c.spec, info)
+		}
+		_, err := w.admin.Call(ctx, "getTaskResult", task)
+		if f, ok := err.(*xmlrpc.Fault); !ok || f.Code != hub.CodeBuild || !strings.Contains(f.String, c.msg) {
+			t.Errorf("getTaskResult = %v, want BuildError: %s", err, c.msg)
+		}
+		if b := call(t, w.admin, "getBuild", c.nvr); b != nil {
+			t.Errorf("a build record was made: %v", b)
+		}
+	}
+	scratch := call(t, w.admin, "build", w.uploadSRPM(t, "gk-noarch"), "dist-candidate", map[string]any{"scratch": true})
+	if info := w.waitTask(t, scratch); info["state"] != int64(hub.TaskClosed) {
+		res, err := w.admin.Call(ctx, "getTaskResult", scratch)
+		t.Errorf("scratch build of a blocked package ended %v: %v %v", info["state"], res, err)
+	}
+}
+
 // TestBuildWithMock: a build through the mock backend, run against a
 // stand-in for mock (testdata/mock-stand-in.sh: Debian has no mock, see
 // buildroot's tests). Both subtasks point mock at the build tag's repo,
@@ -857,7 +890,7 @@ func TestChainBuild(t *testing.T) {
 	}
 	// gk-needs was built in a root holding gk-noarch from the repo; its
 	// buildroot records that, as kojid's setBuildRootList does.
-	needs := call(t, w.admin, "getBuild", "gk-needs-1.0-1").(map[string]any)
+	needs := call(t, w.admin, "getBuild", "tiny-noarch-1.0-1").(map[string]any)
 	rpms := call(t, w.admin, "listRPMs", needs["id"]).([]any)
 	var brootID any
 	for _, r := range rpms {

@@ -472,6 +472,22 @@ func (h *buildHandler) Run(ctx context.Context, d *Daemon, t *Task) (any, error)
 	if err != nil {
 		return nil, buildError("cannot read %s: %v", filepath.Base(srpm), err)
 	}
+	// As kojid does: a build that will be tagged needs its package on the
+	// destination tag's list (not blocked), checked before a build record
+	// is made, at the event of the repo it builds against.
+	if !scratch && opts["skip_tag"] != true {
+		cfg, err := d.Hub.CallKw(ctx, "getPackageConfig", []any{destTag, hdr.Name()}, map[string]any{"event": repo["create_event"]})
+		if err != nil {
+			return nil, err
+		}
+		pc, _ := cfg.(map[string]any)
+		switch {
+		case pc == nil:
+			return nil, buildError("package %s not in list for tag %s", hdr.Name(), tm["dest_tag_name"])
+		case pc["blocked"] == true:
+			return nil, buildError("package %s is blocked for tag %s", hdr.Name(), tm["dest_tag_name"])
+		}
+	}
 	arches, err := buildArches(ctx, d, hdr, buildTag)
 	if err != nil {
 		return nil, err
