@@ -141,6 +141,9 @@ func (d *Daemon) recover(ctx context.Context) error {
 		// mounted in, so the task fails rather than deleting through it.
 		d.Log.WithError(err).Error("cannot detach mounts an earlier run left behind")
 	}
+	if err := d.expireBuildroots(ctx); err != nil {
+		return err
+	}
 	res, err := d.Hub.Call(ctx, "host.getHostTasks")
 	if err != nil {
 		return fmt.Errorf("host.getHostTasks: %w", err)
@@ -157,6 +160,23 @@ func (d *Daemon) recover(ctx context.Context) error {
 	d.Log.WithField("tasks", ids).Info("freeing tasks left open by an earlier run")
 	if _, err := d.Hub.Call(ctx, "host.freeTasks", ids); err != nil {
 		return fmt.Errorf("host.freeTasks: %w", err)
+	}
+	return nil
+}
+
+// expireBuildroots expires the host's buildroots an earlier run left INIT,
+// WAITING or BUILDING: nothing builds in them now.
+func (d *Daemon) expireBuildroots(ctx context.Context) error {
+	res, err := d.Hub.CallKw(ctx, "listBuildroots", nil, map[string]any{"hostID": d.hostID, "state": []any{int64(0), int64(1), int64(2)}})
+	if err != nil {
+		return fmt.Errorf("listBuildroots: %w", err)
+	}
+	for _, b := range asList(res) {
+		m, _ := b.(map[string]any)
+		if _, err := d.Hub.Call(ctx, "host.setBuildRootState", m["id"], "EXPIRED"); err != nil {
+			return fmt.Errorf("expire buildroot %v: %w", m["id"], err)
+		}
+		d.Log.WithField("buildroot", m["id"]).Info("expired a buildroot an earlier run left")
 	}
 	return nil
 }

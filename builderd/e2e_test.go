@@ -382,6 +382,19 @@ func TestCancelBuild(t *testing.T) {
 	if b := call(t, w.admin, "getBuild", "gk-slow-1.0-1"); b != nil && b.(map[string]any)["state"] != int64(hub.BuildCanceled) {
 		t.Errorf("build = %v", b)
 	}
+	// The cancelled build's buildroot is expired, as kojid does.
+	active := func() []any {
+		return callKw(t, w.admin, "listBuildroots", nil, map[string]any{"state": []any{int64(0), int64(1), int64(2)}}).([]any)
+	}
+	for i := 0; i < 50 && len(active()) > 0; i++ {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if left := active(); len(left) > 0 {
+		t.Errorf("buildroots left active after the cancel: %v", left)
+	}
+	if all := callKw(t, w.admin, "listBuildroots", nil, nil).([]any); len(all) == 0 {
+		t.Error("the build made no buildroot: nothing was checked")
+	}
 }
 
 // mountingRPMBuild is the rpmbuild backend mounting into the task's
@@ -547,6 +560,12 @@ func TestBuilderKilledMidBuild(t *testing.T) {
 		if n != 1 {
 			t.Errorf("%d %s subtasks, want one (subtasks are found again by label)", n, m)
 		}
+	}
+	// The killed run's buildroot was expired by the restarted one.
+	active := callKw(t, w.admin, "listBuildroots", nil, map[string]any{"state": []any{int64(0), int64(1), int64(2)}}).([]any)
+	all := callKw(t, w.admin, "listBuildroots", nil, nil).([]any)
+	if len(active) > 0 || len(all) < 2 {
+		t.Errorf("after the restart %d of %d buildroots are active, want none of at least 2: %v", len(active), len(all), active)
 	}
 }
 

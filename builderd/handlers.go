@@ -376,7 +376,10 @@ func (h *buildArchHandler) Run(ctx context.Context, d *Daemon, t *Task) (any, er
 		job.RootReady = func(ctx context.Context, installed []buildroot.Package) error {
 			return d.startBuildroot(ctx, t, job, brootID, installed)
 		}
-		defer d.Hub.Call(context.Background(), "host.setBuildRootState", brootID, "EXPIRED", t.ID)
+		// Without the task id: a canceled task is no longer this host's
+		// to name, yet its buildroot must still be expired (as kojid's
+		// updateBuildroots does).
+		defer d.Hub.Call(context.Background(), "host.setBuildRootState", brootID, "EXPIRED")
 	}
 	local := filepath.Join(t.Dir, filepath.Base(pkg))
 	if err := d.download(ctx, "work/"+pkg, local); err != nil {
