@@ -292,3 +292,33 @@ func TestSearchCLI(t *testing.T) {
 		}
 	})
 }
+
+// TestUnchangedWritesLeaveNoHistory: writing back what is already there, as
+// koji add-tag-inheritance does with a tag's other links, records nothing.
+func TestUnchangedWritesLeaveNoHistory(t *testing.T) {
+	hubtest.ForEachBackend(t, func(t *testing.T, db *store.DB) {
+		h := hubtest.Start(t, db)
+		admin := h.Admin(t)
+		for _, n := range []string{"base", "dest", "ih1"} {
+			callKw(t, admin, "createTag", []any{n}, nil)
+		}
+		rows := func() int {
+			res := callKw(t, admin, "queryHistory", nil, map[string]any{"tables": []any{"tag_inheritance"}, "tag": "ih1"}).(map[string]any)
+			return len(res["tag_inheritance"].([]any))
+		}
+		base := call(t, admin, "getTag", "base").(map[string]any)["id"]
+		dest := call(t, admin, "getTag", "dest").(map[string]any)["id"]
+		link := map[string]any{"parent_id": base, "priority": int64(5), "maxdepth": int64(2), "intransitive": false,
+			"noconfig": false, "pkg_filter": ""}
+		call(t, admin, "setInheritanceData", "ih1", []any{link})
+		before := rows()
+		// What the CLI sends to add a second parent: the links it read, and the new one.
+		current := call(t, admin, "getInheritanceData", "ih1").([]any)
+		second := map[string]any{"parent_id": dest, "priority": int64(10), "maxdepth": nil, "intransitive": false,
+			"noconfig": false, "pkg_filter": ""}
+		call(t, admin, "setInheritanceData", "ih1", append(current, second))
+		if got := rows(); got != before+1 {
+			t.Errorf("adding one parent made %d history rows, want 1 (the unchanged link was rewritten)", got-before)
+		}
+	})
+}

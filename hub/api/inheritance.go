@@ -212,6 +212,17 @@ type inheritanceLink struct {
 	Delete       bool
 }
 
+// same reports whether two links say the same (MaxDepth by value: as
+// pointers, equal depths read from two places differ).
+func (l inheritanceLink) same(o inheritanceLink) bool {
+	a, b := l, o
+	a.MaxDepth, b.MaxDepth = nil, nil
+	if a != b || (l.MaxDepth == nil) != (o.MaxDepth == nil) {
+		return false
+	}
+	return l.MaxDepth == nil || *l.MaxDepth == *o.MaxDepth
+}
+
 func setInheritanceData(ctx context.Context, c *Call) (any, error) {
 	t, err := lookupNamed(ctx, c, "tag", c.Args.Value("tag"), true, false)
 	if err != nil {
@@ -328,11 +339,11 @@ func writeInheritance(ctx context.Context, c *Call, tagID int64, changes []inher
 			if ok {
 				orig.link.Delete, orig.changed = true, true
 			}
-		case !ok || clear || orig.link != ch:
+		case !ok || clear || !orig.link.same(ch):
 			if !ok {
 				order = append(order, ch.ParentID)
 			}
-			data[ch.ParentID] = &entry{link: ch, changed: !ok || orig.link != ch}
+			data[ch.ParentID] = &entry{link: ch, changed: !ok || !orig.link.same(ch)}
 		}
 	}
 	if clear {
