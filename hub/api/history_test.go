@@ -320,5 +320,21 @@ func TestUnchangedWritesLeaveNoHistory(t *testing.T) {
 		if got := rows(); got != before+1 {
 			t.Errorf("adding one parent made %d history rows, want 1 (the unchanged link was rewritten)", got-before)
 		}
+
+		// A package list entry written again with force, unchanged.
+		call(t, admin, "createUser", "bob")
+		pkgRows := func() int {
+			res := callKw(t, admin, "queryHistory", nil, map[string]any{"tables": []any{"tag_packages", "tag_package_owners"}, "tag": "dest"}).(map[string]any)
+			return len(res["tag_packages"].([]any)) + len(res["tag_package_owners"].([]any))
+		}
+		callKw(t, admin, "packageListAdd", []any{"dest", "pkgA", "bob"}, map[string]any{"force": true})
+		callKw(t, admin, "packageListAdd", []any{"dest", "pkgB", "bob"}, nil)
+		callKw(t, admin, "packageListBlock", []any{"dest", "pkgB"}, nil)
+		n := pkgRows()
+		callKw(t, admin, "packageListAdd", []any{"dest", "pkgA", "bob"}, map[string]any{"force": true})
+		callKw(t, admin, "packageListBlock", []any{"dest", "pkgB"}, map[string]any{"force": true})
+		if got := pkgRows(); got != n {
+			t.Errorf("unchanged package list writes with force added %d history rows", got-n)
+		}
 	})
 }

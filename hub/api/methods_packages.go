@@ -403,8 +403,10 @@ func pkglistAdd(ctx context.Context, c *Call, tagInfo, pkgInfo, ownerInfo any, b
 		uid := c.UserID()
 		owner = &uid
 	}
+	// As in Koji, force only gets past the checks above: unchanged data is
+	// not written again (it would add history with no difference).
 	key := map[string]any{"tag_id": t.ID, "package_id": pkg.ID}
-	if changed || force {
+	if changed {
 		if _, err := store.TagPackages.Revoke(ctx, c.Tx, c.UserID(), key); err != nil {
 			return err
 		}
@@ -414,7 +416,7 @@ func pkglistAdd(ctx context.Context, c *Call, tagInfo, pkgInfo, ownerInfo any, b
 			return err
 		}
 	}
-	if changed || ownerChanged || force {
+	if changed || ownerChanged {
 		if _, err := store.TagPackageOwners.Revoke(ctx, c.Tx, c.UserID(), key); err != nil {
 			return err
 		}
