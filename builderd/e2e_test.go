@@ -909,7 +909,7 @@ func TestChainBuild(t *testing.T) {
 	}
 	// gk-needs was built in a root holding gk-noarch from the repo; its
 	// buildroot records that, as kojid's setBuildRootList does.
-	needs := call(t, w.admin, "getBuild", "tiny-noarch-1.0-1").(map[string]any)
+	needs := call(t, w.admin, "getBuild", "gk-needs-1.0-1").(map[string]any)
 	rpms := call(t, w.admin, "listRPMs", needs["id"]).([]any)
 	var brootID any
 	for _, r := range rpms {
@@ -926,6 +926,23 @@ func TestChainBuild(t *testing.T) {
 	}
 	if len(names) != 1 || names[0] != "gk-noarch" {
 		t.Errorf("buildroot %v listing = %v, want [gk-noarch]", brootID, names)
+	}
+	// So gk-noarch is referenced: the rpms built on it and when, and it
+	// cannot be deleted even once untagged.
+	refs := call(t, w.admin, "buildReferences", "gk-noarch-1.0-1").(map[string]any)
+	used := refs["rpms"].([]any)
+	if len(used) == 0 || used[0].(map[string]any)["build_id"] != needs["id"] {
+		t.Errorf("buildReferences(gk-noarch) rpms = %v, want the rpms of build %v", used, needs["id"])
+	}
+	if last, ok := refs["last_used"].(float64); !ok || last < float64(time.Now().Add(-time.Hour).Unix()) {
+		t.Errorf("buildReferences(gk-noarch) last_used = %v", refs["last_used"])
+	}
+	call(t, w.admin, "untagBuildBypass", "dist", "gk-noarch-1.0-1")
+	if _, err := w.admin.Call(ctx, "deleteBuild", "gk-noarch-1.0-1"); err == nil || !strings.Contains(err.Error(), "Cannot delete build, used in buildroots: [{'id': ") {
+		t.Errorf("deleteBuild of a build used in a buildroot: %v", err)
+	}
+	if got := callKw(t, w.admin, "deleteBuild", []any{"gk-noarch-1.0-1"}, map[string]any{"strict": false}); got != false {
+		t.Errorf("deleteBuild(strict=False) = %v, want False", got)
 	}
 }
 

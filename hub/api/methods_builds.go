@@ -33,7 +33,7 @@ func buildMethods() []Method {
 			Handler: createEmptyBuild},
 		{Name: "deleteBuild", Params: []Param{P("build"), Opt("strict", true), Opt("min_ref_age", int64(604800))},
 			Access: admin, Writes: true,
-			Doc:     "Mark a build DELETED, drop its signatures and remove its files; a build still in a tag is refused (strict) or left alone (false).",
+			Doc:     "Mark a build DELETED, drop its signatures and remove its files; a build still in a tag, used in a buildroot that built rpms, or in one made within min_ref_age seconds is refused (strict) or left alone (false).",
 			Handler: deleteBuild},
 		{Name: "resetBuild", Params: []Param{P("build")}, Access: admin, Writes: true,
 			Doc:     "Drop a build's rpms and files and set it CANCELED, so its NVR can be built again.",
@@ -487,16 +487,31 @@ func deleteBuild(ctx context.Context, c *Call) (any, error) {
 	if b.State == hub.BuildDeleted {
 		return nil, nil
 	}
-	// Only tags refer to builds so far: buildroots will add their references.
-	tags, err := store.BuildTags(ctx, c.Tx, b.ID)
+	minAge := c.Args.OptCastInt("min_ref_age")
+	if err := c.Args.Err(); err != nil {
+		return nil, err
+	}
+	limit := int64(10)
+	refs, tags, err := buildRefs(ctx, c, b, &limit)
 	if err != nil {
 		return nil, err
 	}
-	if len(tags) > 0 {
+	refuse := func(format string, args ...any) (any, error) {
 		if c.Args.Bool("strict") {
-			return nil, hub.GenericError("Cannot delete build, tagged: %s", tagRefsRepr(tags))
+			return nil, hub.GenericError(format, args...)
 		}
 		return false, nil
+	}
+	if len(tags) > 0 {
+		return refuse("Cannot delete build, tagged: %s", tagRefsRepr(tags))
+	}
+	if rpms := refs["rpms"].([]any); len(rpms) > 0 {
+		return refuse("Cannot delete build, used in buildroots: %s", usedByRepr(rpms))
+	}
+	if last, ok := refs["last_used"].(float64); ok && minAge != nil {
+		if age := float64(c.d.Now().UnixMicro())/1e6 - last; age < float64(*minAge) {
+			return refuse("Cannot delete build, used in recent buildroot")
+		}
 	}
 	if err := store.DeleteBuildSigs(ctx, c.Tx, b.ID); err != nil {
 		return nil, err

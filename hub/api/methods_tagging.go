@@ -861,8 +861,36 @@ func buildRefs(ctx context.Context, c *Call, b *hub.Build, limit *int64) (map[st
 	for i, t := range tags {
 		list[i] = map[string]any{"tag_id": t.ID, "name": t.Name}
 	}
-	return map[string]any{"tags": list, "rpms": []any{}, "component_of": []any{}, "archives": []any{},
-		"last_used": nil, "images": []any{}}, tags, nil
+	used, err := store.BuildUsedBy(ctx, c.Tx, b.ID, limit)
+	if err != nil {
+		return nil, nil, err
+	}
+	rpms := make([]any, len(used))
+	for i, r := range used {
+		rpms[i] = map[string]any{"id": r.ID, "name": r.Name, "version": r.Version, "release": r.Release,
+			"arch": r.Arch, "build_id": r.BuildID}
+	}
+	var lastUsed any
+	us, err := store.BuildLastUsedUS(ctx, c.Tx, b.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if us != nil {
+		lastUsed = float64(*us) / 1e6
+	}
+	return map[string]any{"tags": list, "rpms": rpms, "component_of": []any{}, "archives": []any{},
+		"last_used": lastUsed, "images": []any{}}, tags, nil
+}
+
+// usedByRepr renders buildReferences' rpms as Koji's message shows them.
+func usedByRepr(rpms []any) string {
+	parts := make([]string, len(rpms))
+	for i, x := range rpms {
+		r := x.(map[string]any)
+		parts[i] = fmt.Sprintf("{'id': %d, 'name': %s, 'version': %s, 'release': %s, 'arch': %s, 'build_id': %d}",
+			r["id"], pyRepr(r["name"]), pyRepr(r["version"]), pyRepr(r["release"]), pyRepr(r["arch"]), r["build_id"])
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
 }
 
 func buildReferences(ctx context.Context, c *Call) (any, error) {

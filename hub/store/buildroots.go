@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"github.com/gokoji/gokoji/hub"
 )
 
 // Buildroot states (Koji's BR_STATES) and types (BR_TYPES).
@@ -283,4 +285,51 @@ func BuildHasTagHistory(ctx context.Context, tx *Tx, buildID int64) (bool, error
 		return false, fmt.Errorf("read tag history of build %d: %w", buildID, err)
 	}
 	return n > 0, nil
+}
+
+// RefRPM is an rpm built in a buildroot that had a given build's rpms
+// installed (buildReferences' "rpms").
+type RefRPM struct {
+	ID      int64  `db:"id"`
+	Name    string `db:"name"`
+	Version string `db:"version"`
+	Release string `db:"release"`
+	Arch    string `db:"arch"`
+	BuildID int64  `db:"build_id"`
+}
+
+// usedInSQL selects the buildroots that had an rpm of build ? installed.
+const usedInSQL = `SELECT bl.buildroot_id FROM buildroot_listing bl JOIN rpminfo mine ON mine.id = bl.rpm_id
+	WHERE mine.build_id = ?`
+
+// BuildUsedBy lists the rpms of COMPLETE builds made in buildroots that
+// had the build's rpms installed, by id, at most limit of them (all when
+// limit is nil).
+func BuildUsedBy(ctx context.Context, tx *Tx, buildID int64, limit *int64) ([]RefRPM, error) {
+	q := `SELECT r.id, r.name, r.version, r.release, r.arch, r.build_id FROM rpminfo r JOIN build b ON b.id = r.build_id
+		WHERE b.state = ? AND r.buildroot_id IN (` + usedInSQL + `) ORDER BY r.id`
+	args := []any{hub.BuildComplete, buildID}
+	if limit != nil {
+		q += " LIMIT ?"
+		args = append(args, *limit)
+	}
+	out := []RefRPM{}
+	if err := tx.Select(ctx, &out, q, args...); err != nil {
+		return nil, fmt.Errorf("rpms built on build %d: %w", buildID, err)
+	}
+	return out, nil
+}
+
+// BuildLastUsedUS is the time of the newest buildroot that had the build's
+// rpms installed, or nil.
+func BuildLastUsedUS(ctx context.Context, tx *Tx, buildID int64) (*int64, error) {
+	var us []*int64
+	if err := tx.Select(ctx, &us, `SELECT e.time_us FROM events e WHERE e.id = (SELECT MAX(sb.create_event)
+		FROM standard_buildroot sb WHERE sb.buildroot_id IN (`+usedInSQL+`))`, buildID); err != nil {
+		return nil, fmt.Errorf("last use of build %d: %w", buildID, err)
+	}
+	if len(us) == 0 {
+		return nil, nil
+	}
+	return us[0], nil
 }
