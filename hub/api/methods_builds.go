@@ -525,7 +525,7 @@ func deleteBuild(ctx context.Context, c *Call) (any, error) {
 
 func (c *Call) removeBuildDirAfterCommit(b *hub.Build) {
 	c.AfterCommit(func() {
-		if err := c.d.Files.RemoveBuildDir(b.PackageName, b.Version, b.Release); err != nil {
+		if err := c.d.Files.RemoveBuildDir(b.VolumeName, b.PackageName, b.Version, b.Release); err != nil {
 			c.d.Log.WithError(err).WithField("build", b.NVR()).Error("cannot remove build directory")
 		}
 	})

@@ -97,6 +97,7 @@ func NewRegistry() *Registry {
 		hostAPIMethods(),
 		buildTaskMethods(),
 		buildrootMethods(),
+		volumeMethods(),
 	} {
 		for i := range group {
 			r.add(&group[i])

@@ -137,12 +137,18 @@ func copyFile(src, dst string) error {
 	return out.Close()
 }
 
-// RemoveBuildDir deletes a build's directory (deleteBuild, resetBuild).
-// A missing directory is fine.
-func (t *Tree) RemoveBuildDir(name, version, release string) error {
-	err := os.RemoveAll(t.Abs(BuildDir(name, version, release)))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
+// RemoveBuildDir deletes a build's directory on its volume (deleteBuild,
+// resetBuild) and, for a build off the DEFAULT volume, the symlink to it
+// there. A missing directory is fine.
+func (t *Tree) RemoveBuildDir(volume, name, version, release string) error {
+	dirs := []string{BuildDirOn(volume, name, version, release)}
+	if VolumeDir(volume) != "." {
+		dirs = append(dirs, BuildDir(name, version, release))
 	}
-	return err
+	for _, d := range dirs {
+		if err := os.RemoveAll(t.Abs(d)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
 }

@@ -9,6 +9,7 @@ import (
 var namedTables = map[string]bool{
 	"tag": true, "package": true, "build_target": true, "groups": true,
 	"external_repo": true, "permissions": true, "content_generator": true,
+	"volume": true, // looked up here; created by CreateVolume (its ids are not generated)
 }
 
 // NameByID looks up an (id, name) row by id; nil when missing.
@@ -37,8 +38,8 @@ func lookupNamed(ctx context.Context, tx *Tx, table, column string, v any) (*Nam
 
 // CreateName inserts a name and returns its id.
 func CreateName(ctx context.Context, tx *Tx, table, name string) (int64, error) {
-	if !namedTables[table] {
-		return 0, fmt.Errorf("insert into %q: not a named table", table)
+	if !namedTables[table] || table == "volume" {
+		return 0, fmt.Errorf("insert into %q: not a named table with generated ids", table)
 	}
 	id, err := tx.InsertID(ctx, "INSERT INTO "+table+" (name) VALUES (?)", name)
 	if err != nil {
