@@ -3,7 +3,12 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
 	"math"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -18,6 +23,10 @@ func buildMethods() []Method {
 		{Name: "getBuild", Params: []Param{P("buildInfo"), Opt("strict", false)}, Access: anyone,
 			Doc:     "A build by id, \"N-V-R\" string or {name, version, release} struct; None when missing unless strict.",
 			Handler: getBuild},
+		{Name: "getBuildLogs", Params: []Param{P("build")}, Access: anyone,
+			Doc: "A build's log files under packages/<n>/<v>/<r>/data/logs/: [{name, dir, path}], dir relative to data/logs " +
+				"(\".\" for its top), path relative to the topdir (prefix topurl to download).",
+			Handler: getBuildLogs},
 		{Name: "listBuilds", Params: []Param{Opt("packageID", nil), Opt("userID", nil), Opt("taskID", nil),
 			Opt("prefix", nil), Opt("state", nil), Opt("volumeID", nil), Opt("source", nil),
 			Opt("createdBefore", nil), Opt("createdAfter", nil), Opt("completeBefore", nil), Opt("completeAfter", nil),
@@ -702,4 +711,57 @@ func getAverageBuildDuration(ctx context.Context, c *Call) (any, error) {
 func (c *Call) rpmFilePath(b *hub.Build, r *hub.RPM) string {
 	return c.d.Files.Abs(files.BuildDir(b.PackageName, b.Version, b.Release) + "/" +
 		files.RPMPath(r.Name, r.Version, r.Release, r.Arch))
+}
+
+// getBuildLogs lists the files under a build's data/logs/ as Koji does:
+// {name, dir (relative to data/logs, "." for its top), path (relative to the
+// topdir)}. Symlinks and other non-regular files are left out; each folder's
+// files come before its subfolders', names in order.
+func getBuildLogs(ctx context.Context, c *Call) (any, error) {
+	b, err := lookupBuild(ctx, c, c.Args.Value("build"), true)
+	if err != nil {
+		return nil, err
+	}
+	rel := filepath.Join(files.BuildDir(b.PackageName, b.Version, b.Release), files.LogsDir)
+	root := c.d.Files.Abs(rel)
+	st, err := os.Stat(root)
+	if errors.Is(err, fs.ErrNotExist) {
+		return []any{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("stat %s: %w", root, err)
+	}
+	if !st.IsDir() {
+		return nil, hub.GenericError("Not a directory: %s", root)
+	}
+	logs := []any{}
+	var walk func(sub string) error
+	walk = func(sub string) error {
+		ents, err := os.ReadDir(filepath.Join(root, sub))
+		if err != nil {
+			return fmt.Errorf("list build logs: %w", err)
+		}
+		var dirs []string
+		for _, e := range ents {
+			switch {
+			case e.IsDir():
+				dirs = append(dirs, e.Name())
+			case e.Type().IsRegular():
+				logs = append(logs, map[string]any{"name": e.Name(), "dir": sub,
+					"path": rel + "/" + sub + "/" + e.Name()})
+			default:
+				c.d.Log.WithField("path", filepath.Join(root, sub, e.Name())).Warn("non-regular file under logdir")
+			}
+		}
+		for _, d := range dirs {
+			if err := walk(filepath.Join(sub, d)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := walk("."); err != nil {
+		return nil, err
+	}
+	return logs, nil
 }

@@ -576,7 +576,7 @@ func hostCompleteBuild(ctx context.Context, c *Call) (any, error) {
 	}
 	dir := files.BuildDir(b.PackageName, b.Version, b.Release)
 	for _, l := range logs {
-		dst := filepath.Join(dir, "data", "logs", l.dir, filepath.Base(l.fn))
+		dst := filepath.Join(dir, files.LogDir(l.dir), filepath.Base(l.fn))
 		if err := c.placeTaskFile(l.fn, dst); err != nil {
 			return nil, err
 		}

@@ -56,6 +56,14 @@ func rpmMethods() []Method {
 		{Name: "addRPMSig", Params: []Param{P("an_rpm"), P("data")}, Access: perm("sign"), Writes: true,
 			Doc:     "Store a signature header (base64) for an rpm; its SIGMD5 must match the rpm's payloadhash.",
 			Handler: addRPMSig},
+		{Name: "writeSignedRPM", Params: []Param{P("an_rpm"), P("sigkey"), Opt("force", false)}, Access: perm("sign"), Writes: true,
+			Doc: "Write the signed copy of an rpm for a stored signature (addRPMSig) to data/signed/<sigkey>/<arch>/; " +
+				"an existing copy is kept unless force.",
+			Handler: writeSignedRPM},
+		{Name: "deleteRPMSig", Params: []Param{P("rpminfo"), Opt("sigkey", nil), Opt("all_sigs", false)}, Access: admin, Writes: true,
+			Doc: "Delete an rpm's signature for sigkey, or all of them with all_sigs: the rows, the signed copies, and the " +
+				"signature headers (kept as <file>.<sighash>.save).",
+			Handler: deleteRPMSig},
 	}
 }
 

@@ -47,8 +47,18 @@ func SigCachePath(sigkey, name, version, release, arch string) string {
 	return filepath.Join("data", "sigcache", sigkey, RPMPath(name, version, release, arch)+".sig")
 }
 
+// SignedPath is where a signed copy of an rpm is written inside the build
+// directory: data/signed/<sigkey>/<arch>/<N-V-R.A>.rpm.
+func SignedPath(sigkey, name, version, release, arch string) string {
+	return filepath.Join("data", "signed", sigkey, RPMPath(name, version, release, arch))
+}
+
+// LogsDir is the build logs' directory inside the build directory; each
+// arch has a folder under it.
+const LogsDir = "data/logs"
+
 // LogDir is a build's log directory for arch inside its build directory.
-func LogDir(arch string) string { return filepath.Join("data", "logs", arch) }
+func LogDir(arch string) string { return filepath.Join(LogsDir, arch) }
 
 // NewHash returns the checksum Koji calls verify: adler32, md5 or sha256;
 // nil for "".

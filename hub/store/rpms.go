@@ -178,3 +178,21 @@ func QueryRPMSigs(ctx context.Context, tx *Tx, rpmID *int64, sigkey *string, p P
 	}
 	return out, nil
 }
+
+// DeleteRPMSigs removes an rpm's signatures with the given keys
+// (deleteRPMSig); it returns how many went.
+func DeleteRPMSigs(ctx context.Context, tx *Tx, rpmID int64, sigkeys []string) (int64, error) {
+	if len(sigkeys) == 0 {
+		return 0, nil
+	}
+	args := []any{rpmID}
+	for _, k := range sigkeys {
+		args = append(args, k)
+	}
+	q := "DELETE FROM rpmsigs WHERE rpm_id = ? AND sigkey IN (?" + strings.Repeat(", ?", len(sigkeys)-1) + ")"
+	n, err := tx.Exec(ctx, q, args...)
+	if err != nil {
+		return 0, fmt.Errorf("delete signatures of rpm %d: %w", rpmID, err)
+	}
+	return n, nil
+}
