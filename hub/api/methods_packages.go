@@ -411,7 +411,9 @@ func directPkglistAdd(ctx context.Context, c *Call, t *store.Tag, pkgInfo, owner
 		owner = &uid
 	}
 	key := map[string]any{"tag_id": t.ID, "package_id": pkg.ID}
-	if changed || force {
+	// force gets past the checks above; an entry it leaves as it was is
+	// not rewritten, as in Koji.
+	if changed {
 		if _, err := store.TagPackages.Revoke(ctx, c.Tx, c.UserID(), key); err != nil {
 			return err
 		}
@@ -421,7 +423,7 @@ func directPkglistAdd(ctx context.Context, c *Call, t *store.Tag, pkgInfo, owner
 			return err
 		}
 	}
-	if changed || ownerChanged || force {
+	if changed || ownerChanged {
 		if _, err := store.TagPackageOwners.Revoke(ctx, c.Tx, c.UserID(), key); err != nil {
 			return err
 		}
