@@ -29,26 +29,26 @@ func groupMethods() []Method {
 		{Name: "groupPackageListAdd", Params: grp(P("pkg_name"), Opt("block", false), Opt("force", false)), VarKW: "opts", Access: tagPerm, Writes: true,
 			Doc: "Add a package to a group in a tag (or change it): type (default mandatory), basearchonly, requires.",
 			Handler: func(ctx context.Context, c *Call) (any, error) {
-				return nil, groupPackageAdd(ctx, c, c.Args.Bool("block"), c.Args.Bool("force"), c.Args.Kwargs())
+				return nil, groupPackageAddCall(ctx, c, c.Args.Bool("block"), c.Args.Bool("force"), c.Args.Kwargs())
 			}},
 		{Name: "groupPackageListRemove", Params: grp(P("pkg_name")), Access: tagPerm, Writes: true,
 			Doc: "Remove a package's own entry from a group in a tag.", Handler: groupPackageRemove},
 		{Name: "groupPackageListBlock", Params: grp(P("pkg_name")), Access: tagPerm, Writes: true,
 			Doc: "Block a package in a group of a tag.", Handler: func(ctx context.Context, c *Call) (any, error) {
-				return nil, groupPackageAdd(ctx, c, true, false, nil)
+				return nil, groupPackageAddCall(ctx, c, true, false, nil)
 			}},
 		{Name: "groupPackageListUnblock", Params: grp(P("pkg_name")), Access: tagPerm, Writes: true,
 			Doc: "Remove a tag's own block of a package in a group.", Handler: groupPackageUnblock},
 		{Name: "groupReqListAdd", Params: grp(P("reqinfo"), Opt("block", false), Opt("force", false)), VarKW: "opts", Access: tagPerm, Writes: true,
 			Doc: "Make a group require another group in a tag: type (default mandatory), is_metapkg.",
 			Handler: func(ctx context.Context, c *Call) (any, error) {
-				return nil, groupReqAdd(ctx, c, c.Args.Bool("block"), c.Args.Bool("force"), c.Args.Kwargs())
+				return nil, groupReqAddCall(ctx, c, c.Args.Bool("block"), c.Args.Bool("force"), c.Args.Kwargs())
 			}},
 		{Name: "groupReqListRemove", Params: grp(P("reqinfo"), Opt("force", nil)), Access: tagPerm, Writes: true,
 			Doc: "Remove a group requirement's own entry in a tag (force is ignored, as in Koji).", Handler: groupReqRemove},
 		{Name: "groupReqListBlock", Params: grp(P("reqinfo")), Access: tagPerm, Writes: true,
 			Doc: "Block a group requirement in a tag.", Handler: func(ctx context.Context, c *Call) (any, error) {
-				return nil, groupReqAdd(ctx, c, true, false, nil)
+				return nil, groupReqAddCall(ctx, c, true, false, nil)
 			}},
 		{Name: "groupReqListUnblock", Params: grp(P("reqinfo")), Access: tagPerm, Writes: true,
 			Doc: "Remove a tag's own block of a group requirement.", Handler: groupReqUnblock},
@@ -445,7 +445,9 @@ func unblockOwn(ctx context.Context, c *Call, v store.Versioned, key map[string]
 
 var groupPkgFields = []string{"type", "basearchonly", "requires"}
 
-func groupPackageAdd(ctx context.Context, c *Call, block, force bool, kw map[string]any) error {
+// groupPackageAddCall is groupPackageListAdd and Block on the call's
+// (taginfo, grpinfo, pkg_name).
+func groupPackageAddCall(ctx context.Context, c *Call, block, force bool, kw map[string]any) error {
 	t, err := lookupNamed(ctx, c, "tag", c.Args.Value("taginfo"), true, false)
 	if err != nil {
 		return err
@@ -458,6 +460,12 @@ func groupPackageAdd(ctx context.Context, c *Call, block, force bool, kw map[str
 	if err := c.Args.Err(); err != nil {
 		return err
 	}
+	return groupPackageAdd(ctx, c, t, g, pkg, block, force, kw)
+}
+
+// groupPackageAdd adds (or changes, or blocks) a package of group g in tag t
+// without a permission check (Koji's _grp_pkg_add).
+func groupPackageAdd(ctx context.Context, c *Call, t, g *store.NamedID, pkg string, block, force bool, kw map[string]any) error {
 	cfg, err := usableGroup(ctx, c, t, g, true, false)
 	if err != nil {
 		return err
@@ -575,11 +583,19 @@ func usableGroup(ctx context.Context, c *Call, t, g *store.NamedID, inclPkgs, in
 	return cfg, nil
 }
 
-func groupReqAdd(ctx context.Context, c *Call, block, force bool, kw map[string]any) error {
+// groupReqAddCall is groupReqListAdd and Block on the call's (taginfo,
+// grpinfo, reqinfo).
+func groupReqAddCall(ctx context.Context, c *Call, block, force bool, kw map[string]any) error {
 	t, g, req, err := tagGroupReq(ctx, c)
 	if err != nil {
 		return err
 	}
+	return groupReqAdd(ctx, c, t, g, req, block, force, kw)
+}
+
+// groupReqAdd makes group g require group req in tag t (or changes or
+// blocks that), without a permission check (Koji's _grp_req_add).
+func groupReqAdd(ctx context.Context, c *Call, t, g, req *store.NamedID, block, force bool, kw map[string]any) error {
 	cfg, err := usableGroup(ctx, c, t, g, false, true)
 	if err != nil {
 		return err

@@ -337,6 +337,13 @@ func pkglistAdd(ctx context.Context, c *Call, tagInfo, pkgInfo, ownerInfo any, b
 	if err := checkLocked(ctx, c, t, force); err != nil {
 		return err
 	}
+	return directPkglistAdd(ctx, c, t, pkgInfo, ownerInfo, block, arches, force, update)
+}
+
+// directPkglistAdd is pkglistAdd without the force and lock checks (Koji's
+// _direct_pkglist_add): a new package name is created, an unchanged entry
+// is left alone unless force rewrites it.
+func directPkglistAdd(ctx context.Context, c *Call, t *store.Tag, pkgInfo, ownerInfo any, block *bool, arches any, force, update bool) error {
 	pkg, err := lookupNamed(ctx, c, "package", pkgInfo, false, false)
 	if err != nil {
 		return err

@@ -108,6 +108,12 @@ func tagOneBuild(ctx context.Context, c *Call, t *store.Tag, b *hub.Build, force
 	if err := assertTagAccess(ctx, c, t, force); err != nil {
 		return err
 	}
+	return directTagBuild(ctx, c, t, b, force)
+}
+
+// directTagBuild is tagOneBuild without the access check (Koji's
+// _direct_tag_build): incomplete builds are refused even so.
+func directTagBuild(ctx context.Context, c *Call, t *store.Tag, b *hub.Build, force bool) error {
 	if b.State != hub.BuildComplete {
 		return tagError("build %s not complete: state %s", b.NVR(), hub.BuildStateName(b.State))
 	}
@@ -134,6 +140,12 @@ func untagOneBuild(ctx context.Context, c *Call, t *store.Tag, b *hub.Build, str
 	if err := assertTagAccess(ctx, c, t, force); err != nil {
 		return err
 	}
+	return directUntagBuild(ctx, c, t, b, strict)
+}
+
+// directUntagBuild is untagOneBuild without the access check (Koji's
+// _direct_untag_build).
+func directUntagBuild(ctx context.Context, c *Call, t *store.Tag, b *hub.Build, strict bool) error {
 	n, err := store.TagListing.Revoke(ctx, c.Tx, c.UserID(), map[string]any{"tag_id": t.ID, "build_id": b.ID})
 	if err != nil {
 		return err

@@ -177,67 +177,83 @@ func encodeExtra(v any) (string, error) {
 
 func createTag(ctx context.Context, c *Call) (any, error) {
 	a := c.Args
-	name := a.String("name")
-	extra := a.Map("extra")
+	spec := newTag{Name: a.String("name"), Extra: a.Map("extra"), Parent: a.Value("parent"), Arches: a.Value("arches"),
+		Perm: a.Value("perm"), Locked: a.Bool("locked"), MavenSupport: a.Bool("maven_support"), MavenIncludeAll: a.Bool("maven_include_all")}
 	if err := a.Err(); err != nil {
 		return nil, err
 	}
+	return insertTag(ctx, c, spec)
+}
+
+// newTag is what a new tag gets: Koji's _create_tag arguments, as given.
+type newTag struct {
+	Name                          string
+	Parent, Arches, Perm          any // nil: none
+	Locked                        bool
+	MavenSupport, MavenIncludeAll bool
+	Extra                         map[string]any
+}
+
+// insertTag creates a tag without an access check (Koji's _create_tag);
+// it returns the tag's id.
+func insertTag(ctx context.Context, c *Call, spec newTag) (int64, error) {
+	name := spec.Name
 	if err := hub.VerifyInternalName(name); err != nil {
-		return nil, err
+		return 0, err
 	}
-	arches, err := parseArches(a.Value("arches"), true)
+	arches, err := parseArches(spec.Arches, true)
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
-	if a.Bool("maven_support") || a.Bool("maven_include_all") {
-		return nil, hub.GenericError("Maven support not enabled")
+	if spec.MavenSupport || spec.MavenIncludeAll {
+		return 0, hub.GenericError("Maven support not enabled")
 	}
 	if t, err := store.TagAt(ctx, c.Tx, "name", name, nil); err != nil {
-		return nil, err
+		return 0, err
 	} else if t != nil {
-		return nil, hub.GenericError("A tag with the name '%s' already exists", name)
+		return 0, hub.GenericError("A tag with the name '%s' already exists", name)
 	}
 	var parent *store.Tag
-	if p := a.Value("parent"); truthy(p) {
+	if p := spec.Parent; truthy(p) {
 		if parent, err = getTagAt(ctx, c, p, nil, false); err != nil {
-			return nil, err
+			return 0, err
 		}
 		if parent == nil {
-			return nil, hub.GenericError("Parent tag '%v' could not be found", p)
+			return 0, hub.GenericError("Parent tag '%v' could not be found", p)
 		}
 	}
 	var permID *int64
-	if p := a.Value("perm"); p != nil {
+	if p := spec.Perm; p != nil {
 		n, err := lookupNamed(ctx, c, "permissions", p, true, false)
 		if err != nil {
-			return nil, err
+			return 0, err
 		}
 		permID = &n.ID
 	}
 	// A deleted tag of the same name keeps its id and gets a new config.
 	n, err := lookupNamed(ctx, c, "tag", name, false, true)
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
 	if err := store.TagConfig.Insert(ctx, c.Tx, c.UserID(), map[string]any{
-		"tag_id": n.ID, "arches": arches, "perm_id": permID, "locked": a.Bool("locked"),
+		"tag_id": n.ID, "arches": arches, "perm_id": permID, "locked": spec.Locked,
 		"maven_support": false, "maven_include_all": false,
 	}); err != nil {
-		return nil, err
+		return 0, err
 	}
-	for _, k := range sortedKeys(extra) {
-		v, err := encodeExtra(extra[k])
+	for _, k := range sortedKeys(spec.Extra) {
+		v, err := encodeExtra(spec.Extra[k])
 		if err != nil {
-			return nil, err
+			return 0, err
 		}
 		if err := store.TagExtra.Insert(ctx, c.Tx, c.UserID(), map[string]any{"tag_id": n.ID, "key": k, "value": v}); err != nil {
-			return nil, err
+			return 0, err
 		}
 	}
 	if parent != nil {
 		link := inheritanceLink{ParentID: parent.ID, PkgFilter: ""}
 		if err := writeInheritance(ctx, c, n.ID, []inheritanceLink{link}, false); err != nil {
-			return nil, err
+			return 0, err
 		}
 	}
 	return n.ID, nil

@@ -88,6 +88,7 @@ func NewRegistry() *Registry {
 		buildMethods(),
 		rpmMethods(),
 		taggingMethods(),
+		snapshotMethods(),
 		archiveMethods(),
 		uploadMethods(),
 		repoMethods(),
