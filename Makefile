@@ -26,7 +26,7 @@ test: deps
 # Debian packages the tests need, installed when missing (the suite runs as
 # root in CI); and the local PostgreSQL cluster, started when it is installed
 # but stopped. Tests fail with instructions when PostgreSQL is unreachable.
-DEB_NEEDS := python3:python3 rpmbuild:rpm createrepo_c:createrepo-c dnf:dnf pgrep:procps git:git cpio:cpio
+DEB_NEEDS := python3:python3 rpmbuild:rpm createrepo_c:createrepo-c dnf:dnf pgrep:procps git:git cpio:cpio gpg:gpg gpg-agent:gpg-agent
 deps:
 	@missing=""; for pair in $(DEB_NEEDS); do \
 		cmd=$${pair%%:*}; pkg=$${pair#*:}; \

@@ -19,8 +19,9 @@ type Signer struct {
 // the test ends.
 func NewSigner(t testing.TB) *Signer {
 	t.Helper()
-	RequireCommand(t, "gpg", "gnupg2")
-	RequireCommand(t, "rpmsign", "rpm-sign")
+	RequireCommand(t, "gpg", "gpg")
+	RequireCommand(t, "gpg-agent", "gpg-agent")
+	RequireCommand(t, "rpmsign", "rpm")
 	// gpg-agent's socket lives in GNUPGHOME; a test's TempDir can be too long
 	// for a socket path.
 	home, err := os.MkdirTemp("", "gpg")
