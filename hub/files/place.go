@@ -164,22 +164,7 @@ func (p *Placement) Done() {
 	}
 }
 
-func copyFile(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
-}
+func copyFile(src, dst string) error { return copyFileMode(src, dst, 0o644) }
 
 // RemoveBuildDir deletes a build's directory on its volume (deleteBuild,
 // resetBuild) and, for a build off the DEFAULT volume, the symlink to it
