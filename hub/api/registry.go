@@ -99,6 +99,7 @@ func NewRegistry() *Registry {
 		buildTaskMethods(),
 		buildrootMethods(),
 		volumeMethods(),
+		notificationMethods(),
 	} {
 		for i := range group {
 			r.add(&group[i])
