@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/gokoji/gokoji/hub"
+	"github.com/gokoji/gokoji/hub/api"
 	"github.com/gokoji/gokoji/hub/hubtest"
 	"github.com/gokoji/gokoji/hub/store"
 	"github.com/gokoji/gokoji/hub/xmlrpc"
@@ -180,6 +181,18 @@ func TestBuildNotifications(t *testing.T) {
 		}
 		if n := len(call(t, anon, "getBuildNotificationBlocks", "bob").([]any)); n != 1 {
 			t.Errorf("bob has %d blocks left, want 1", n)
+		}
+	})
+}
+
+func TestBuildNotificationEmailDomain(t *testing.T) {
+	hubtest.ForEachBackend(t, func(t *testing.T, db *store.DB) {
+		h := hubtest.Start(t, db, func(c *api.Config) { c.Options = map[string]any{"EmailDomain": "example.com"} })
+		admin := h.Admin(t)
+		call(t, admin, "createNotification", nil, nil, nil, false) // None: the caller
+		n := call(t, admin, "getBuildNotifications").([]any)
+		if len(n) != 1 || n[0].(map[string]any)["email"] != "kojiadmin@example.com" {
+			t.Fatalf("getBuildNotifications = %v, want one for kojiadmin@example.com", n)
 		}
 	})
 }

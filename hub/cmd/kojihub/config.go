@@ -36,13 +36,14 @@ type config struct {
 	HostTimeout    time.Duration
 	RunInterval    time.Duration
 	MaxHostLosses  int
+	EmailDomain    string
 }
 
 // kojiNames maps Koji's hub.conf option names to our settings; in a config
 // file they may be used instead, and (as in Koji) a bare number is seconds.
 var kojiNames = map[string]string{
 	"ReadyTimeout": "ready-timeout", "AssignTimeout": "assign-timeout", "HostTimeout": "host-timeout",
-	"RunInterval": "run-interval",
+	"RunInterval": "run-interval", "EmailDomain": "email-domain",
 }
 
 func newFlagSet(c *config) (*flag.FlagSet, *string) {
@@ -61,6 +62,7 @@ func newFlagSet(c *config) (*flag.FlagSet, *string) {
 	fs.BoolVar(&c.CheckClientIP, "check-client-ip", true, "tie sessions to the client address that logged in")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.StringVar(&c.TopURL, "topurl", "", "the URL of /kojifiles/ as clients see it, for dnf .repo files (default http://<listen>/kojifiles)")
+	fs.StringVar(&c.EmailDomain, "email-domain", "", "domain of the addresses build notifications record (<user>@<domain>; Koji's EmailDomain); no mail is sent")
 	fs.BoolVar(&c.RepoManager, "repo-manager", true, "regenerate repos of build tags when their content changes (off: only by hand)")
 	fs.BoolVar(&c.HubTasks, "hub-tasks", true, "run the tasks the hub runs itself (tagBuild) in this hub")
 	fs.DurationVar(&c.RepoRetention, "repo-retention", 24*time.Hour, "how long an expired repo is kept before it is deleted")

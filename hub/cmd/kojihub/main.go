@@ -77,6 +77,9 @@ func run(ctx context.Context, cfg config, log *logrus.Logger) error {
 	apiCfg.Options = map[string]any{"MaxRequestLength": cfg.MaxRequestSize, "MaxNestingDepth": int64(cfg.MaxDepth),
 		"ReadyTimeout": cfg.ReadyTimeout.Seconds(), "AssignTimeout": cfg.AssignTimeout.Seconds(),
 		"HostTimeout": cfg.HostTimeout.Seconds(), "RunInterval": cfg.RunInterval.Seconds()}
+	if cfg.EmailDomain != "" {
+		apiCfg.Options["EmailDomain"] = cfg.EmailDomain
+	}
 	apiCfg.TopURL = cfg.TopURL
 	if apiCfg.TopURL == "" {
 		scheme := "http"
