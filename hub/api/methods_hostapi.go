@@ -367,8 +367,12 @@ func hostRefuseTask(ctx context.Context, c *Call) (any, error) {
 	if err := freeTaskRow(ctx, c, t); err != nil {
 		return nil, err
 	}
+	nowUS := c.d.Now().UnixMicro()
+	if err := store.SchedLog(ctx, c.Tx, nowUS, id, c.HostID(), "Host refused task: "+msg); err != nil {
+		return nil, err
+	}
 	return nil, store.SetRefusal(ctx, c.Tx, store.Refusal{TaskID: id, HostID: c.HostID(), ByHost: true, Soft: soft,
-		Msg: msg, TimeUS: c.d.Now().UnixMicro()})
+		Msg: msg, TimeUS: nowUS})
 }
 
 func hostSetTaskWeight(ctx context.Context, c *Call) (any, error) {

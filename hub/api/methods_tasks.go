@@ -893,9 +893,19 @@ func assignTask(ctx context.Context, c *Call) (any, error) {
 			return false, nil
 		}
 	}
-	_, err = store.SetTaskFields(ctx, c.Tx, id, map[string]any{"state": hub.TaskAssigned, "host_id": h.ID,
-		"assign_us": c.d.Now().UnixMicro()})
-	return true, err
+	now := c.d.Now()
+	if _, err = store.SetTaskFields(ctx, c.Tx, id, map[string]any{"state": hub.TaskAssigned, "host_id": h.ID,
+		"assign_us": now.UnixMicro()}); err != nil {
+		return nil, err
+	}
+	// As in Koji, an override assignment leaves no task run.
+	if c.Args.Bool("override") {
+		if err := store.EndTaskRuns(ctx, c.Tx, id); err != nil {
+			return nil, err
+		}
+		return true, store.SchedLog(ctx, c.Tx, now.UnixMicro(), id, h.ID, "Assigning task (override)")
+	}
+	return true, sched.RecordAssignment(ctx, c.Tx, id, h.ID, now)
 }
 
 // freeTaskRow is Koji's Task.free: any unfinished task goes back to FREE.

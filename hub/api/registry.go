@@ -95,6 +95,7 @@ func NewRegistry() *Registry {
 		hostRepoMethods(),
 		hostMethods(),
 		taskMethods(),
+		schedulerMethods(),
 		hostAPIMethods(),
 		buildTaskMethods(),
 		buildrootMethods(),

@@ -115,9 +115,15 @@ func (s *Scheduler) Pass(ctx context.Context, tx *store.Tx, now time.Time) error
 func (s *Scheduler) pass(ctx context.Context, tx *store.Tx, now time.Time) (PassResult, error) {
 	var r PassResult
 	nowUS := now.UnixMicro()
-	var err error
-	if r.NotReady, err = store.MarkSilentHostsNotReady(ctx, tx, nowUS-s.Config.ReadyTimeout.Microseconds()); err != nil {
+	notReady, err := store.MarkSilentHostsNotReady(ctx, tx, nowUS-s.Config.ReadyTimeout.Microseconds())
+	if err != nil {
 		return r, err
+	}
+	r.NotReady = int64(len(notReady))
+	for _, id := range notReady {
+		if err := store.SchedLog(ctx, tx, nowUS, 0, id, "Marking host not ready"); err != nil {
+			return r, err
+		}
 	}
 	assigned, err := store.ExpiredAssignments(ctx, tx, nowUS-s.Config.AssignTimeout.Microseconds())
 	if err != nil {
@@ -132,6 +138,9 @@ func (s *Scheduler) pass(ctx context.Context, tx *store.Tx, now time.Time) (Pass
 			continue
 		}
 		r.Unassign++
+		if err := store.SchedLog(ctx, tx, nowUS, t.ID, t.HostID, "Task assignment timeout"); err != nil {
+			return r, err
+		}
 		// The host checked in but did not take it: count that as a soft refusal.
 		if t.HostUpdate != nil && t.AssignUS != nil && *t.HostUpdate > *t.AssignUS {
 			if err := store.SetRefusal(ctx, tx, store.Refusal{TaskID: t.ID, HostID: t.HostID, Soft: true,
@@ -155,6 +164,10 @@ func (s *Scheduler) pass(ctx context.Context, tx *store.Tx, now time.Time) (Pass
 			}
 			r.Failed++
 			r.Cancelled += n
+			if err := store.SchedLog(ctx, tx, nowUS, t.ID, t.HostID,
+				fmt.Sprintf("Failing task: host unresponsive, lost its host %d times", losses)); err != nil {
+				return r, err
+			}
 			s.logf("task %d failed: host %s silent, lost %d times", t.ID, t.HostName, losses)
 			continue
 		}
@@ -165,10 +178,36 @@ func (s *Scheduler) pass(ctx context.Context, tx *store.Tx, now time.Time) (Pass
 		}
 		if changed {
 			r.Freed++
+			if err := store.SchedLog(ctx, tx, nowUS, t.ID, t.HostID, "Freeing task from unresponsive host"); err != nil {
+				return r, err
+			}
 			s.logf("task %d freed: host %s silent for over %s", t.ID, t.HostName, s.Config.HostTimeout)
 		}
 	}
+	if _, err := store.EndStaleTaskRuns(ctx, tx); err != nil {
+		return r, err
+	}
+	if _, err := store.TrimSchedLog(ctx, tx, nowUS-LogRetention.Microseconds(), LogMaxRows); err != nil {
+		return r, err
+	}
 	return r, nil
+}
+
+// The scheduler log (scheduler.getLogMessages) keeps at most LogMaxRows
+// messages, none older than LogRetention; each pass trims it.
+const (
+	LogRetention = 7 * 24 * time.Hour
+	LogMaxRows   = 100000
+)
+
+// RecordAssignment notes an assignment made by the scheduler (or an
+// admin's assignTask): a new task run and a log message.
+func RecordAssignment(ctx context.Context, tx *store.Tx, taskID, hostID int64, now time.Time) error {
+	nowUS := now.UnixMicro()
+	if err := store.RecordTaskRun(ctx, tx, taskID, hostID, nowUS); err != nil {
+		return err
+	}
+	return store.SchedLog(ctx, tx, nowUS, taskID, hostID, "Assigning task")
 }
 
 func (s *Scheduler) logf(format string, args ...any) {
@@ -283,6 +322,9 @@ func (s *Scheduler) AssignFor(ctx context.Context, tx *store.Tx, h *store.Host, 
 		}
 		if !changed {
 			continue // taken meanwhile by another hub's transaction
+		}
+		if err := RecordAssignment(ctx, tx, id, h.ID, now); err != nil {
+			return got, err
 		}
 		got = append(got, id)
 		load += weight

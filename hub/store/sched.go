@@ -149,13 +149,21 @@ func TaskRefusals(ctx context.Context, tx *Tx, taskID int64) ([]Refusal, error) 
 	return out, nil
 }
 
-// MarkSilentHostsNotReady clears ready on hosts with no heartbeat since before.
-func MarkSilentHostsNotReady(ctx context.Context, tx *Tx, beforeUS int64) (int64, error) {
-	n, err := tx.Exec(ctx, "UPDATE host SET ready = FALSE WHERE ready = TRUE AND (update_us IS NULL OR update_us < ?)", beforeUS)
-	if err != nil {
-		return 0, fmt.Errorf("mark silent hosts: %w", err)
+// MarkSilentHostsNotReady clears ready on hosts with no heartbeat since
+// before and returns their ids.
+func MarkSilentHostsNotReady(ctx context.Context, tx *Tx, beforeUS int64) ([]int64, error) {
+	var ids []int64
+	if err := tx.Select(ctx, &ids, "SELECT id FROM host WHERE ready = TRUE AND (update_us IS NULL OR update_us < ?) ORDER BY id", beforeUS); err != nil {
+		return nil, fmt.Errorf("find silent hosts: %w", err)
 	}
-	return n, nil
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	in, args := InList(ids)
+	if _, err := tx.Exec(ctx, "UPDATE host SET ready = FALSE WHERE ready = TRUE AND id IN "+in, args...); err != nil {
+		return nil, fmt.Errorf("mark silent hosts: %w", err)
+	}
+	return ids, nil
 }
 
 // StaleTask is a task the scheduler must take back from its host.
@@ -252,6 +260,11 @@ func CancelTasks(ctx context.Context, tx *Tx, ids []int64, nowUS int64) (int64, 
 		placeholders(len(ids))+")", args...)
 	if err != nil {
 		return 0, fmt.Errorf("cancel tasks %s: %w", strings.Trim(fmt.Sprint(ids), "[]"), err)
+	}
+	if n > 0 {
+		if err := EndTaskRuns(ctx, tx, ids...); err != nil {
+			return 0, err
+		}
 	}
 	return n, nil
 }

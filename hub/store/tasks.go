@@ -146,6 +146,14 @@ func SetTaskFields(ctx context.Context, tx *Tx, id int64, fields map[string]any,
 	if err != nil {
 		return false, fmt.Errorf("update task %d: %w", id, err)
 	}
+	// A task leaving OPEN/ASSIGNED leaves its host: its run ends.
+	if st, ok := fields["state"]; ok && n > 0 {
+		if s, ok := st.(int); ok && s != 1 && s != 4 {
+			if err := EndTaskRuns(ctx, tx, id); err != nil {
+				return false, err
+			}
+		}
+	}
 	return n > 0, nil
 }
 
