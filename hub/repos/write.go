@@ -233,14 +233,18 @@ func skeletonArch(s Spec, repoDir, arch string) error {
 	}
 	blocked := append([]string{}, s.Blocked...)
 	sort.Strings(blocked)
-	files := map[string][]byte{
-		"pkglist":       pkglist.Bytes(),
-		"rpmlist.jsonl": rpmlist.Bytes(),
-		"blocklist":     []byte(strings.Join(blocked, "\n") + nl(len(blocked))),
+	// In a fixed order, so a failure (a full disk) always names the same file.
+	files := []struct {
+		name string
+		data []byte
+	}{
+		{"pkglist", pkglist.Bytes()},
+		{"rpmlist.jsonl", rpmlist.Bytes()},
+		{"blocklist", []byte(strings.Join(blocked, "\n") + nl(len(blocked)))},
 	}
-	for name, data := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
-			return fmt.Errorf("write %s: %w", name, err)
+	for _, f := range files {
+		if err := os.WriteFile(filepath.Join(dir, f.name), f.data, 0o644); err != nil {
+			return fmt.Errorf("write %s: %w", f.name, err)
 		}
 	}
 	return nil
