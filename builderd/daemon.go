@@ -50,6 +50,39 @@ type Daemon struct {
 	running map[int64]*running
 	wg      sync.WaitGroup
 	wake    chan struct{} // a handler made subtasks: poll now, not after sleeptime
+
+	// started is when this run began, on the hub's clock (its session's
+	// start_ts, as kojid's start_ts): restartVerify compares it with the
+	// restart task's completion.
+	started float64
+	// restartPending: a restart task closed; take nothing new and return
+	// ErrRestart once nothing runs.
+	restartPending bool
+}
+
+// ErrRestart is what Run returns after a restart task, once no task runs:
+// the caller re-executes builderd (kojid re-execs itself the same way).
+var ErrRestart = errors.New("builderd: restart requested")
+
+// errFreeTask makes runTask free the task rather than report an end: it
+// runs again later (Koji's ServerRestart raised in a handler).
+var errFreeTask = errors.New("free the task")
+
+// foreground handlers run in the poll loop: nothing else is taken until
+// they end (Koji's Foreground tasks).
+type foreground interface{ Foreground() bool }
+
+func (d *Daemon) setRestartPending() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.restartPending = true
+}
+
+// restarting reports whether a restart is pending, and whether no task runs.
+func (d *Daemon) restarting() (pending, idle bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.restartPending, len(d.running) == 0
 }
 
 // kick makes the poll loop look for work at once.
@@ -95,10 +128,22 @@ func (d *Daemon) Run(ctx context.Context, drain time.Duration) error {
 		return fmt.Errorf("host.getID: %w", err)
 	}
 	d.hostID, _ = id.(int64)
+	d.started = float64(time.Now().UnixMicro()) / 1e6
+	if si, err := d.Hub.Call(ctx, "getSessionInfo"); err == nil {
+		if ts, ok := asMap(si)["start_ts"].(float64); ok {
+			d.started = ts
+		}
+	}
 	if err := d.recover(ctx); err != nil {
 		return err
 	}
+	restart := false
 	for {
+		if pending, idle := d.restarting(); pending && idle {
+			d.Log.Info("restart pending and no task runs: restarting")
+			restart = true
+			break
+		}
 		took, err := d.poll(ctx)
 		if err != nil && ctx.Err() == nil {
 			d.Log.WithError(err).Warn("poll failed")
@@ -118,7 +163,10 @@ func (d *Daemon) Run(ctx context.Context, drain time.Duration) error {
 			break
 		}
 	}
-	return d.shutdown(drain)
+	if err := d.shutdown(drain); err != nil || !restart {
+		return err
+	}
+	return ErrRestart
 }
 
 // recover frees tasks the hub thinks we hold but we do not run (we were
@@ -207,7 +255,8 @@ func (d *Daemon) setWaiting(id int64, waiting bool) {
 // poll heartbeats and takes at most one task; it reports whether it took one.
 func (d *Daemon) poll(ctx context.Context) (bool, error) {
 	load, n := d.load()
-	ready := n < d.Config.MaxJobs
+	pending, _ := d.restarting()
+	ready := n < d.Config.MaxJobs && !pending
 	methods := make([]any, 0, len(d.Handlers))
 	for m := range d.Handlers {
 		methods = append(methods, m)
@@ -257,8 +306,10 @@ func (d *Daemon) take(ctx context.Context, info map[string]any) error {
 	d.running[id] = &running{cancel: cancel, weight: task.Weight}
 	d.mu.Unlock()
 	d.wg.Add(1)
+	done := make(chan struct{})
 	go func() {
 		defer d.wg.Done()
+		defer close(done)
 		defer cancel()
 		d.runTask(tctx, h, task)
 		d.mu.Lock()
@@ -266,6 +317,9 @@ func (d *Daemon) take(ctx context.Context, info map[string]any) error {
 		d.mu.Unlock()
 		d.kick() // a slot is free: look for work now, not after sleeptime
 	}()
+	if fg, ok := h.(foreground); ok && fg.Foreground() {
+		<-done
+	}
 	return nil
 }
 
@@ -295,6 +349,11 @@ func (d *Daemon) runTask(ctx context.Context, h Handler, t *Task) {
 	switch {
 	case errors.Is(ctx.Err(), context.Canceled):
 		log.Info("task canceled")
+	case errors.Is(err, errFreeTask):
+		log.Info("freeing the task: it runs again later")
+		if _, err := d.Hub.Call(report, "host.freeTasks", []any{t.ID}); err != nil {
+			log.WithError(err).Error("cannot free the task")
+		}
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):
 		log.Warn("task timed out")
 		d.fail(report, t.ID, &TaskError{Code: 1005, Msg: fmt.Sprintf("task %d timed out after %s", t.ID, d.Config.TaskTimeout)})
@@ -405,6 +464,11 @@ func (d *Daemon) shutdown(drain time.Duration) error {
 	}
 	_, err := d.Hub.CallKw(ctx, "host.updateHost", nil, map[string]any{"task_load": 0.0, "ready": false})
 	return err
+}
+
+func asMap(v any) map[string]any {
+	m, _ := v.(map[string]any)
+	return m
 }
 
 func asList(v any) []any {

@@ -32,6 +32,9 @@ func Handlers(backend buildroot.Backend) map[string]Handler {
 		"buildSRPMFromSCM": &srpmHandler{backend: backend, fromSCM: true},
 		"waitrepo":         &waitRepoHandler{},
 		"chainbuild":       &chainBuildHandler{},
+		"restartHosts":     &restartHostsHandler{},
+		"restart":          &restartHandler{},
+		"restartVerify":    &restartVerifyHandler{},
 	}
 }
 
@@ -176,11 +179,23 @@ func asBuildFailure(err error) error {
 // subtasks creates children (idempotent by label, so a restarted parent
 // finds the ones it made before) and waits for them all.
 func (d *Daemon) subtasks(ctx context.Context, t *Task, kids []subtaskSpec) ([]any, error) {
+	ids, err := d.makeSubtasks(ctx, t, kids)
+	if err != nil {
+		return nil, err
+	}
+	return d.waitSubtasks(ctx, t, ids, 0)
+}
+
+// makeSubtasks creates children (idempotent by label) without waiting.
+func (d *Daemon) makeSubtasks(ctx context.Context, t *Task, kids []subtaskSpec) ([]any, error) {
 	ids := make([]any, 0, len(kids))
 	for _, k := range kids {
 		kw := map[string]any{"method": k.method, "arglist": k.args, "parent": t.ID, "label": k.label}
 		if k.arch != "" {
 			kw["arch"] = k.arch
+		}
+		if k.assign != nil {
+			kw["assign"] = k.assign
 		}
 		id, err := d.Hub.CallKw(ctx, "host.subtask", nil, kw)
 		if err != nil {
@@ -188,12 +203,20 @@ func (d *Daemon) subtasks(ctx context.Context, t *Task, kids []subtaskSpec) ([]a
 		}
 		ids = append(ids, id)
 	}
+	return ids, nil
+}
+
+// waitSubtasks waits for all of ids and returns their results; a failed
+// child fails the parent with the child's fault. With a timeout, children
+// still running after it are canceled and the wait fails, as Koji's.
+func (d *Daemon) waitSubtasks(ctx context.Context, t *Task, ids []any, timeout time.Duration) ([]any, error) {
 	if _, err := d.Hub.Call(ctx, "host.taskSetWait", t.ID, ids); err != nil {
 		return nil, fmt.Errorf("host.taskSetWait: %w", err)
 	}
 	d.setWaiting(t.ID, true)
 	defer d.setWaiting(t.ID, false)
 	d.kick() // the children may be ours to run
+	start := time.Now()
 	wait := 50 * time.Millisecond
 	for {
 		res, err := d.Hub.Call(ctx, "host.taskWait", t.ID)
@@ -203,6 +226,12 @@ func (d *Daemon) subtasks(ctx context.Context, t *Task, kids []subtaskSpec) ([]a
 		pair, _ := res.([]any)
 		if len(pair) == 2 && len(asList(pair[1])) == 0 {
 			break
+		}
+		if took := time.Since(start); timeout > 0 && took > timeout {
+			if _, err := d.Hub.Call(ctx, "cancelTaskChildren", t.ID); err != nil {
+				d.Log.WithError(err).WithField("task", t.ID).Warn("cannot cancel the subtasks that timed out")
+			}
+			return nil, &TaskError{Code: 1000, Msg: fmt.Sprintf("Subtasks timed out after %.1f seconds", took.Seconds())}
 		}
 		select {
 		case <-ctx.Done():
@@ -227,6 +256,7 @@ func (d *Daemon) subtasks(ctx context.Context, t *Task, kids []subtaskSpec) ([]a
 type subtaskSpec struct {
 	method, label, arch string
 	args                []any
+	assign              any // a host id: the subtask is ASSIGNED to it
 }
 
 // waitRepo waits for a READY repo of the tag that is current as of now,
