@@ -4,9 +4,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 
 	"github.com/sirupsen/logrus"
@@ -27,10 +29,31 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, cfg, log); err != nil {
+	err = run(ctx, cfg, log)
+	if errors.Is(err, builderd.ErrRestart) {
+		// run logged out, which ended the exclusive session: the new
+		// process takes it again without --force-lock.
+		stop()
+		err = reexec(log)
+	}
+	if err != nil {
 		log.WithError(err).Error("builderd stopped")
 		os.Exit(1)
 	}
+}
+
+// reexec replaces this process with a fresh builderd run with the same
+// arguments and environment, as kojid restarts itself.
+func reexec(log *logrus.Logger) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("restart: %w", err)
+	}
+	if resolved, err := filepath.EvalSymlinks(exe); err == nil {
+		exe = resolved
+	}
+	log.WithField("executable", exe).Warn("restarting")
+	return fmt.Errorf("restart: exec %s: %w", exe, syscall.Exec(exe, os.Args, os.Environ()))
 }
 
 func run(ctx context.Context, cfg config, log *logrus.Logger) error {
@@ -54,7 +77,13 @@ func run(ctx context.Context, cfg config, log *logrus.Logger) error {
 	if err != nil {
 		return fmt.Errorf("login: %w", err)
 	}
-	defer s.Logout(bg)
+	// Logging out ends the exclusive session, so a restarted builderd
+	// (ErrRestart) takes it again without --force-lock.
+	defer func() {
+		if err := s.Logout(bg); err != nil {
+			log.WithError(err).Warn("logout failed")
+		}
+	}()
 	if _, err := s.CallKw(bg, "exclusiveSession", nil, map[string]any{"force": cfg.ForceLock}); err != nil {
 		return fmt.Errorf("exclusiveSession (another builderd for this host running? use --force-lock): %w", err)
 	}
