@@ -79,11 +79,32 @@ func (w *world) startBuilder(t *testing.T) (stop func()) {
 // startBuilderWith is startBuilder with another backend.
 func (w *world) startBuilderWith(t *testing.T, backend buildroot.Backend) (stop func()) {
 	t.Helper()
+	d, _ := w.newDaemon(t, backend, true)
+	rctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { d.Run(rctx, 0); close(done) }()
+	stopped := false
+	stop = func() {
+		if !stopped {
+			stopped = true
+			cancel()
+			<-done
+		}
+	}
+	t.Cleanup(stop)
+	return stop
+}
+
+// newDaemon logs in as builder1, takes the exclusive session (force: from
+// whichever session holds it) and returns a daemon not yet running, with
+// its session.
+func (w *world) newDaemon(t *testing.T, backend buildroot.Backend, force bool) (*builderd.Daemon, *kojiclient.Session) {
+	t.Helper()
 	s := &kojiclient.Session{URL: w.h.URL}
 	if err := s.Login(ctx, "builder1", "bpw"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.CallKw(ctx, "exclusiveSession", nil, map[string]any{"force": true}); err != nil {
+	if _, err := s.CallKw(ctx, "exclusiveSession", nil, map[string]any{"force": force}); err != nil {
 		t.Fatal(err)
 	}
 	log := logrus.New()
@@ -100,19 +121,7 @@ func (w *world) startBuilderWith(t *testing.T, backend buildroot.Backend) (stop 
 	for m, h := range builderd.RepoHandlers() {
 		d.Handlers[m] = h
 	}
-	rctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { d.Run(rctx, 0); close(done) }()
-	stopped := false
-	stop = func() {
-		if !stopped {
-			stopped = true
-			cancel()
-			<-done
-		}
-	}
-	t.Cleanup(stop)
-	return stop
+	return d, s
 }
 
 // uploadSRPM builds a test spec's SRPM and uploads it as koji build does.
