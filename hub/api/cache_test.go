@@ -80,3 +80,37 @@ func TestStringIDs(t *testing.T) {
 		}
 	})
 }
+
+// TestHeartbeatsKeepCachedAnswers: a builder's heartbeat and poll, and the
+// repo manager's ticks, write only host, task and repo state: they leave
+// cached answers valid, where a write of data (or any multiCall) does not.
+func TestHeartbeatsKeepCachedAnswers(t *testing.T) {
+	hubtest.ForEachBackend(t, func(t *testing.T, db *store.DB) {
+		h := hubtest.Start(t, db)
+		m := repoManager(t, h)
+		admin := h.Admin(t)
+		callKw(t, admin, "createTag", []any{"f40-build"}, map[string]any{"arches": "x86_64"})
+		call(t, admin, "createBuildTarget", "f40-candidate", "f40-build", "f40-build")
+		host, _ := startHost(t, h, admin, "b1", []any{"x86_64"})
+		settle(t, m)
+		for _, c := range []struct {
+			name  string
+			write func()
+			keeps bool
+		}{
+			{"host.updateHost", func() { callKw(t, host, "host.updateHost", []any{0.0, true}, nil) }, true},
+			{"host.getTask", func() { call(t, host, "host.getTask") }, true},
+			{"repo manager tick", func() { settle(t, m) }, true},
+			{"multiCall of host.updateHost", func() {
+				call(t, host, "multiCall", []any{map[string]any{"methodName": "host.updateHost", "params": []any{0.0, true}}})
+			}, false},
+			{"packageListAdd", func() { call(t, admin, "packageListAdd", "f40-build", "hello", "kojiadmin") }, false},
+		} {
+			before := db.Commits()
+			c.write()
+			if kept := db.Commits() == before; kept != c.keeps {
+				t.Errorf("%s: cached answers kept = %v, want %v", c.name, kept, c.keeps)
+			}
+		}
+	})
+}

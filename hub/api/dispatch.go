@@ -158,6 +158,9 @@ func (d *Dispatcher) Handle(ctx context.Context, req *Request) (any, error) {
 	if err := fx.commit(); err != nil {
 		return nil, err
 	}
+	if !multi && m.KeepsAnswers {
+		tx.KeepsCachedAnswers()
+	}
 	if err := tx.Commit(); err != nil {
 		return nil, err
 	}

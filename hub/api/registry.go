@@ -60,9 +60,12 @@ type Method struct {
 	VarKW   string // name of **kwargs, or ""
 	Access  Access
 	Writes  bool // runs in a write transaction; only such calls commit
-	Ext     bool // our extension: Koji has no such method
-	Doc     string
-	Handler Handler
+	// KeepsAnswers: the call writes only host and task state, so, made on
+	// its own (not in a multiCall), its commit keeps cached answers.
+	KeepsAnswers bool
+	Ext          bool // our extension: Koji has no such method
+	Doc          string
+	Handler      Handler
 }
 
 // Registry holds the declared methods by name.

@@ -101,6 +101,9 @@ func (m *RepoManager) inTx(ctx context.Context, fn func(c *Call) error) error {
 	fx := &effects{}
 	defer fx.abort(0) // undoes file work unless the transaction committed
 	err := m.d.DB.InTx(ctx, true, func(tx *store.Tx) error {
+		// Leases, repo requests, repos and newRepo tasks: no cached answer
+		// reads them, so ticks every 200 ms leave the cache alone.
+		tx.KeepsCachedAnswers()
 		c := &Call{Tx: tx, d: m.d, Req: &Request{Method: "repo-manager"}, fx: fx}
 		u, err := store.UserBy(ctx, tx, "name", repoUser)
 		if err != nil {

@@ -349,6 +349,7 @@ func (s *Scheduler) Run(ctx context.Context, db *store.DB, now func() time.Time)
 		case <-tick.C:
 		}
 		err := db.InTx(ctx, true, func(tx *store.Tx) error {
+			tx.KeepsCachedAnswers() // host and task state only
 			_, err := s.MaybeRun(ctx, tx, now())
 			return err
 		})

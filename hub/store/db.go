@@ -138,7 +138,21 @@ type Tx struct {
 	changed map[int64]bool // tags already recorded in tag_changes
 	// commitsBefore is DB.commits when the transaction began.
 	commitsBefore int64
+	// keepsAnswers: the transaction writes only state no cached answer
+	// reads, so its commit is not counted in DB.commits.
+	keepsAnswers bool
 }
+
+// Commits is the number of write transactions this process committed that
+// may have changed what cached answers read.
+func (db *DB) Commits() int64 { return db.commits.Load() }
+
+// KeepsCachedAnswers declares that t writes only host, task, scheduler and
+// repo state (heartbeats, assignments, the repo manager's bookkeeping),
+// which no cached answer reads (they read builds, tags, packages and
+// users), so its commit leaves cached answers valid. A transaction that
+// changes anything else must not call it.
+func (t *Tx) KeepsCachedAnswers() { t.keepsAnswers = true }
 
 // CommitsBefore is the number of write transactions this process had
 // committed when t began: with SQLite, where this process is the only
@@ -153,7 +167,7 @@ func (t *Tx) Commit() error {
 	if err := t.tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
-	if t.write {
+	if t.write && !t.keepsAnswers {
 		t.db.commits.Add(1)
 	}
 	return nil
