@@ -989,7 +989,8 @@ func TestRepoOnBuilder(t *testing.T) {
 			time.Sleep(200 * time.Millisecond)
 		}
 		task := repo["task_id"]
-		info := call(t, w.admin, "getTaskInfo", task).(map[string]any)
+		// host.repoDone makes the repo READY just before newRepo closes.
+		info := w.waitTask(t, task)
 		host := call(t, w.admin, "getHost", "builder1").(map[string]any)
 		if info["method"] != "newRepo" || info["state"] != int64(hub.TaskClosed) || info["host_id"] != host["id"] {
 			t.Errorf("repo task %v, want a CLOSED newRepo on builder1 (%v), not the hub", info, host["id"])
