@@ -298,12 +298,14 @@ func optsAny(o map[string]bool) map[string]any {
 func (m *RepoManager) runOneTask(ctx context.Context) (bool, error) {
 	var task *store.Task
 	err := m.inTx(ctx, func(c *Call) error {
-		served, err := builderRuns(ctx, c, repoChannel, "newRepo")
-		if err != nil || served {
-			return err
-		}
 		tasks, err := store.FreeTasksByMethod(ctx, c.Tx, "newRepo", 1)
 		if err != nil || len(tasks) == 0 {
+			return err
+		}
+		// Only with a task waiting: the hosts' data is decoded to see
+		// whether a builder will take it, and this runs every tick.
+		served, err := builderRuns(ctx, c, repoChannel, "newRepo")
+		if err != nil || served {
 			return err
 		}
 		now := m.d.Now().UnixMicro()
