@@ -501,7 +501,7 @@ func deleteBuild(ctx context.Context, c *Call) (any, error) {
 		return nil, err
 	}
 	limit := int64(10)
-	refs, tags, err := buildRefs(ctx, c, b, &limit)
+	refs, tags, err := buildRefs(ctx, c, b, &limit, true)
 	if err != nil {
 		return nil, err
 	}
@@ -514,7 +514,7 @@ func deleteBuild(ctx context.Context, c *Call) (any, error) {
 	if len(tags) > 0 {
 		return refuse("Cannot delete build, tagged: %s", tagRefsRepr(tags))
 	}
-	if rpms := refs["rpms"].([]any); len(rpms) > 0 {
+	if rpms, _ := refs["rpms"].([]any); len(rpms) > 0 {
 		return refuse("Cannot delete build, used in buildroots: %s", usedByRepr(rpms))
 	}
 	if last, ok := refs["last_used"].(float64); ok && minAge != nil {

@@ -861,7 +861,10 @@ func tagHistory(ctx context.Context, c *Call) (any, error) {
 
 // buildRefs is what refers to a build: its tags now. rpms, archives and
 // component_of need buildroots and archives, which do not exist yet.
-func buildRefs(ctx context.Context, c *Call, b *hub.Build, limit *int64) (map[string]any, []store.NamedID, error) {
+// buildRefs finds what refers to a build, kind by kind as Koji does; lazy
+// answers only the tags when the build has any (the buildroot queries are
+// then not run).
+func buildRefs(ctx context.Context, c *Call, b *hub.Build, limit *int64, lazy bool) (map[string]any, []store.NamedID, error) {
 	tags, err := store.BuildTags(ctx, c.Tx, b.ID)
 	if err != nil {
 		return nil, nil, err
@@ -873,6 +876,10 @@ func buildRefs(ctx context.Context, c *Call, b *hub.Build, limit *int64) (map[st
 	for i, t := range tags {
 		list[i] = map[string]any{"tag_id": t.ID, "name": t.Name}
 	}
+	refs := map[string]any{"tags": list}
+	if lazy && len(tags) > 0 {
+		return refs, tags, nil
+	}
 	used, err := store.BuildUsedBy(ctx, c.Tx, b.ID, limit)
 	if err != nil {
 		return nil, nil, err
@@ -882,6 +889,7 @@ func buildRefs(ctx context.Context, c *Call, b *hub.Build, limit *int64) (map[st
 		rpms[i] = map[string]any{"id": r.ID, "name": r.Name, "version": r.Version, "release": r.Release,
 			"arch": r.Arch, "build_id": r.BuildID}
 	}
+	refs["rpms"] = rpms
 	var lastUsed any
 	us, err := store.BuildLastUsedUS(ctx, c.Tx, b.ID)
 	if err != nil {
@@ -890,8 +898,8 @@ func buildRefs(ctx context.Context, c *Call, b *hub.Build, limit *int64) (map[st
 	if us != nil {
 		lastUsed = float64(*us) / 1e6
 	}
-	return map[string]any{"tags": list, "rpms": rpms, "component_of": []any{}, "archives": []any{},
-		"last_used": lastUsed, "images": []any{}}, tags, nil
+	refs["component_of"], refs["archives"], refs["images"], refs["last_used"] = []any{}, []any{}, []any{}, lastUsed
+	return refs, tags, nil
 }
 
 // usedByRepr renders buildReferences' rpms as Koji's message shows them.
@@ -914,14 +922,8 @@ func buildReferences(ctx context.Context, c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	refs, tags, err := buildRefs(ctx, c, b, limit)
-	if err != nil {
-		return nil, err
-	}
-	if c.Args.Bool("lazy") && len(tags) > 0 {
-		return map[string]any{"tags": refs["tags"]}, nil
-	}
-	return refs, nil
+	refs, _, err := buildRefs(ctx, c, b, limit, c.Args.Bool("lazy"))
+	return refs, err
 }
 
 // tagRefsRepr renders a build's tag references as Koji's message shows
