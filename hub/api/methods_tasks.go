@@ -735,7 +735,9 @@ func mayControlTask(ctx context.Context, c *Call, t *store.Task) error {
 	return hub.NotAllowed("Cannot cancel task, not owner")
 }
 
-func cancelTask(ctx context.Context, c *Call) (any, error) {
+// controlledTask reads the task_id argument's task, which the caller must
+// be allowed to control (mayControlTask).
+func controlledTask(ctx context.Context, c *Call) (*store.Task, error) {
 	id, err := taskIDArg(c, "task_id")
 	if err != nil {
 		return nil, err
@@ -744,26 +746,24 @@ func cancelTask(ctx context.Context, c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := mayControlTask(ctx, c, t); err != nil {
+	return t, mayControlTask(ctx, c, t)
+}
+
+func cancelTask(ctx context.Context, c *Call) (any, error) {
+	t, err := controlledTask(ctx, c)
+	if err != nil {
 		return nil, err
 	}
-	_, err = sched.Cancel(ctx, c.Tx, id, c.Args.Bool("recurse"), c.d.Now())
+	_, err = sched.Cancel(ctx, c.Tx, t.ID, c.Args.Bool("recurse"), c.d.Now())
 	return nil, err
 }
 
 func cancelTaskChildren(ctx context.Context, c *Call) (any, error) {
-	id, err := taskIDArg(c, "task_id")
+	t, err := controlledTask(ctx, c)
 	if err != nil {
 		return nil, err
 	}
-	t, err := taskOrFail(ctx, c, id, false)
-	if err != nil {
-		return nil, err
-	}
-	if err := mayControlTask(ctx, c, t); err != nil {
-		return nil, err
-	}
-	_, err = sched.CancelChildren(ctx, c.Tx, id, c.d.Now())
+	_, err = sched.CancelChildren(ctx, c.Tx, t.ID, c.d.Now())
 	return nil, err
 }
 
