@@ -145,9 +145,8 @@ type BuildFilter struct {
 }
 
 func (f BuildFilter) where(d Dialect) (string, []any) {
-	var c []string
-	var args []any
-	add := func(cond string, v ...any) { c = append(c, cond); args = append(args, v...) }
+	var c conds
+	add := c.add
 	if f.PackageID != nil {
 		add("b.pkg_id = ?", *f.PackageID)
 	}
@@ -192,10 +191,7 @@ func (f BuildFilter) where(d Dialect) (string, []any) {
 	if f.Draft != nil {
 		add("b.draft = ?", *f.Draft)
 	}
-	if len(c) == 0 {
-		return "", nil
-	}
-	return " WHERE " + strings.Join(c, " AND "), args
+	return c.where(), c.args
 }
 
 // ListBuilds returns the builds matching f, paged in SQL.

@@ -52,12 +52,8 @@ type RepoFilter struct {
 
 // Repos lists repos matching f, newest first.
 func Repos(ctx context.Context, tx *Tx, f RepoFilter) ([]Repo, error) {
-	var where []string
-	var args []any
-	add := func(cond string, v any) {
-		where = append(where, cond)
-		args = append(args, v)
-	}
+	var c conds
+	add := c.add
 	if f.ID != nil {
 		add("r.id = ?", *f.ID)
 	}
@@ -78,15 +74,10 @@ func Repos(ctx context.Context, tx *Tx, f RepoFilter) ([]Repo, error) {
 	}
 	if f.States != nil {
 		in, inArgs := InList(f.States)
-		where = append(where, "r.state IN "+in)
-		args = append(args, inArgs...)
-	}
-	q := repoSelect
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
+		add("r.state IN "+in, inArgs...)
 	}
 	var out []Repo
-	if err := tx.Select(ctx, &out, q+" ORDER BY r.create_event DESC, r.id DESC", args...); err != nil {
+	if err := tx.Select(ctx, &out, repoSelect+c.where()+" ORDER BY r.create_event DESC, r.id DESC", c.args...); err != nil {
 		return nil, fmt.Errorf("read repos: %w", err)
 	}
 	return out, nil
@@ -164,12 +155,8 @@ type RequestFilter struct {
 
 // RepoRequests lists requests in queue order (priority, then age).
 func RepoRequests(ctx context.Context, tx *Tx, f RequestFilter) ([]RepoRequest, error) {
-	var where []string
-	var args []any
-	add := func(cond string, v any) {
-		where = append(where, cond)
-		args = append(args, v)
-	}
+	var c conds
+	add := c.add
 	if f.ID != nil {
 		add("q.id = ?", *f.ID)
 	}
@@ -182,12 +169,8 @@ func RepoRequests(ctx context.Context, tx *Tx, f RequestFilter) ([]RepoRequest, 
 	if f.TaskID != nil {
 		add("q.task_id = ?", *f.TaskID)
 	}
-	q := requestSelect
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
 	var out []RepoRequest
-	if err := tx.Select(ctx, &out, q+" ORDER BY q.priority, q.id", args...); err != nil {
+	if err := tx.Select(ctx, &out, requestSelect+c.where()+" ORDER BY q.priority, q.id", c.args...); err != nil {
 		return nil, fmt.Errorf("read repo requests: %w", err)
 	}
 	return out, nil

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"strings"
 )
 
 // Target is a build target with its tags as of some event.
@@ -24,12 +23,10 @@ type TargetFilter struct {
 
 // Targets lists build targets as of event, by id.
 func Targets(ctx context.Context, tx *Tx, f TargetFilter, event *int64) ([]Target, error) {
-	asOf, args := AsOf("c", event)
-	where := []string{asOf}
-	add := func(cond string, v any) {
-		where = append(where, cond)
-		args = append(args, v)
-	}
+	var c conds
+	add := c.add
+	asOf, asOfArgs := AsOf("c", event)
+	add(asOf, asOfArgs...)
 	if f.ID != nil {
 		add("bt.id = ?", *f.ID)
 	}
@@ -46,7 +43,7 @@ func Targets(ctx context.Context, tx *Tx, f TargetFilter, event *int64) ([]Targe
 	err := tx.Select(ctx, &out, `SELECT bt.id, bt.name, c.build_tag, t1.name AS build_tag_name, c.dest_tag, t2.name AS dest_tag_name
 		FROM build_target_config c JOIN build_target bt ON bt.id = c.build_target_id
 		JOIN tag t1 ON t1.id = c.build_tag JOIN tag t2 ON t2.id = c.dest_tag
-		WHERE `+strings.Join(where, " AND ")+" ORDER BY bt.id", args...)
+		`+c.where()+" ORDER BY bt.id", c.args...)
 	if err != nil {
 		return nil, fmt.Errorf("read build targets: %w", err)
 	}
