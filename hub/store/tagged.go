@@ -11,8 +11,40 @@ import (
 )
 
 // TagListing is Koji's tag_listing: which builds a tag holds. Its writes
-// record tag changes, which drive repo regeneration.
-var TagListing = Versioned{Table: "tag_listing", TagColumn: "tag_id"}
+// record tag changes, which drive repo regeneration, and keep tag_latest.
+var TagListing = Versioned{Table: "tag_listing", TagColumn: "tag_id", derived: keepTagLatest}
+
+// keepTagLatest rewrites the tag_latest rows (a tag's newest listing of
+// each package) that a tag_listing write may have changed: those of the
+// written tag and, when the write names a build or package, that package.
+func keepTagLatest(ctx context.Context, tx *Tx, cols map[string]any) error {
+	var c conds
+	if tag, ok := cols["tag_id"]; ok {
+		c.add("tag_id = ?", tag)
+	}
+	pkg, ok := cols["pkg_id"]
+	if build, byBuild := cols["build_id"]; !ok && byBuild {
+		var id int64
+		if err := tx.Get(ctx, &id, "SELECT pkg_id FROM build WHERE id = ?", build); err != nil {
+			return fmt.Errorf("read package of build %v: %w", build, err)
+		}
+		pkg, ok = id, true
+	}
+	if ok {
+		c.add("pkg_id = ?", pkg)
+	}
+	if _, err := tx.Exec(ctx, "DELETE FROM tag_latest"+c.where(), c.args...); err != nil {
+		return fmt.Errorf("clear tag_latest: %w", err)
+	}
+	c.add("active = TRUE")
+	// One MAX over the packed (event, build id) picks the newest listing.
+	k := "MAX(create_event * " + idShift + " + build_id)"
+	if _, err := tx.Exec(ctx, "INSERT INTO tag_latest (tag_id, pkg_id, build_id, create_event) SELECT tag_id, pkg_id, "+
+		k+" % "+idShift+", "+k+" / "+idShift+" FROM tag_listing"+c.where()+" GROUP BY tag_id, pkg_id", c.args...); err != nil {
+		return fmt.Errorf("fill tag_latest: %w", err)
+	}
+	return nil
+}
 
 // TaggedQuery asks which builds a tag holds, as Koji's readTaggedBuilds
 // answers it. The walk orders are the API layer's (fullInheritance); the
@@ -73,19 +105,69 @@ func walkDepth(col string, tags []int64) (in string, inArgs []any, depth string,
 }
 
 // listedSQL writes the CTEs pkgfirst and listed (the packages the package
-// lists of q.ListTags let through) when q has ListTags.
+// lists of q.ListTags let through) when q has ListTags. The first entry of
+// each package along the package-list walk decides; a blocked one hides
+// the package.
 func listedSQL(b *strings.Builder, q TaggedQuery) []any {
 	if q.ListTags == nil {
 		return nil
 	}
-	in, inArgs, depth, depthArgs := walkDepth("tp.tag_id", q.ListTags)
-	asOf, aargs := AsOf("tp", q.Event)
-	// The first entry of each package along the package-list walk
-	// decides; a blocked one hides the package.
-	b.WriteString("pkgfirst AS (SELECT tp.package_id, tp.blocked, ROW_NUMBER() OVER (PARTITION BY tp.package_id ORDER BY " +
-		depth + ") AS rn FROM tag_packages tp WHERE " + in + " AND " + asOf + ")" +
-		", listed AS (SELECT package_id FROM pkgfirst WHERE rn = 1 AND blocked = FALSE), ")
-	return append(append(depthArgs, inArgs...), aargs...)
+	first, args := firstAlongWalk("tag_packages", "package_id", "package_id, blocked", q.ListTags,
+		func(alias string) (string, []any) { return AsOf(alias, q.Event) })
+	b.WriteString("pkgfirst AS (" + first + "), listed AS (SELECT package_id FROM pkgfirst WHERE blocked = FALSE), ")
+	return args
+}
+
+// firstAlongWalk selects from table, which holds at most one row per tag
+// and package (pkgCol) among the rows cond lets through, each package's row
+// in the first tag of the walk that has one: cols and the tag's place in
+// the walk as depth. Each part of the UNION ALL reads one tag and skips the
+// packages of the tags before it, which both planners run as index probes
+// or anti-joins rather than sorting every row of the walk. The tag ids are
+// our own integers, written into the SQL so that long walks need no
+// parameters.
+func firstAlongWalk(table, pkgCol, cols string, tags []int64, cond func(alias string) (string, []any)) (string, []any) {
+	var b strings.Builder
+	var args []any
+	var earlier []string
+	seen := map[int64]bool{}
+	for depth, tag := range tags {
+		if seen[tag] {
+			continue // a tag counts at its first place
+		}
+		seen[tag] = true
+		id := strconv.FormatInt(tag, 10)
+		if len(earlier) > 0 {
+			b.WriteString(" UNION ALL ")
+		}
+		fmt.Fprintf(&b, "SELECT %s, %d AS depth FROM %s l WHERE l.tag_id = %s", prefixCols("l", cols), depth, table, id)
+		if cond != nil {
+			c, cargs := cond("l")
+			b.WriteString(" AND " + c)
+			args = append(args, cargs...)
+		}
+		if len(earlier) > 0 {
+			fmt.Fprintf(&b, " AND NOT EXISTS (SELECT 1 FROM %s x WHERE x.%s = l.%s AND x.tag_id IN (%s)",
+				table, pkgCol, pkgCol, strings.Join(earlier, ", "))
+			if cond != nil {
+				c, cargs := cond("x")
+				b.WriteString(" AND " + c)
+				args = append(args, cargs...)
+			}
+			b.WriteString(")")
+		}
+		earlier = append(earlier, id)
+	}
+	return b.String(), args
+}
+
+// prefixCols qualifies a comma-separated column list with alias.
+func prefixCols(alias, cols string) string {
+	parts := strings.Split(cols, ", ")
+	for i, c := range parts {
+		parts[i] = alias + "." + c
+	}
+	return strings.Join(parts, ", ")
 }
 
 // latestOnly reports whether q asks for the newest build of each package
@@ -102,9 +184,10 @@ func latestOnly(q TaggedQuery) bool {
 // build ids stay below 2^32 and events below 2^31, as Koji's int4 ids do.
 const idShift = "4294967296"
 
-// latestSQL is taggedSQL for latestOnly queries. It reads only the covering
-// index of tag_listing: per tag and package the newest listing, then per
-// package the one of the tag first in the walk. Build states are not
+// latestSQL is taggedSQL for latestOnly queries. Now, it reads tag_latest;
+// at a past event, the covering index of tag_listing: per tag and package
+// the newest listing, then per package the one of the tag first in the
+// walk. Build states are not
 // looked at: a listed build is COMPLETE (tagging requires it and a tagged
 // build cannot be deleted), except in history, where a build may have been
 // deleted since; Tagged checks the chosen builds and falls back to
@@ -113,6 +196,17 @@ func latestSQL(q TaggedQuery, d Dialect) (string, []any) {
 	var b strings.Builder
 	b.WriteString("WITH ")
 	args := listedSQL(&b, q)
+	if q.Event == nil {
+		// Now, each tag's newest listing of each package is kept in
+		// tag_latest: only the walk is left to follow.
+		first, fargs := firstAlongWalk("tag_latest", "pkg_id", "pkg_id, tag_id, build_id, create_event", q.Tags, nil)
+		b.WriteString("best AS (" + first + "), sel AS (SELECT build_id, tag_id, create_event AS listing_event, depth, pkg_id FROM best")
+		if q.ListTags != nil {
+			b.WriteString(" WHERE pkg_id IN (SELECT package_id FROM listed)")
+		}
+		b.WriteString(")")
+		return b.String(), append(args, fargs...)
+	}
 	in, inArgs, depth, depthArgs := walkDepth("tl.tag_id", q.Tags)
 	asOf, aargs := AsOf("tl", q.Event)
 	b.WriteString("pertag AS (SELECT tl.tag_id, " + depth + " AS depth, tl.pkg_id, MAX(tl.create_event * " + idShift +
@@ -590,6 +684,9 @@ func DeleteBuildListings(ctx context.Context, tx *Tx, buildID int64) error {
 		return fmt.Errorf("delete tag_listing of build %d: %w", buildID, err)
 	}
 	for _, t := range tags {
+		if err := keepTagLatest(ctx, tx, map[string]any{"tag_id": t, "build_id": buildID}); err != nil {
+			return err
+		}
 		if err := tx.TagChanged(ctx, t); err != nil {
 			return err
 		}

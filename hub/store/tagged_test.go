@@ -270,3 +270,97 @@ func summary(bs []store.TaggedBuild) []string {
 	}
 	return out
 }
+
+// TestTagLatestFollowsListings: after every kind of tag_listing write
+// (tag, retag, untag, a whole tag revoked as deleteTag does, a build's
+// listings deleted as resetBuild does), tag_latest holds exactly each
+// tag's newest current listing of each package.
+func TestTagLatestFollowsListings(t *testing.T) {
+	hubtest.ForEachBackend(t, func(t *testing.T, db *store.DB) {
+		w := newLatestWorld(t, db)
+		rnd := rand.New(rand.NewSource(2))
+		tagged := map[[2]int64]bool{}
+		kinds := map[string]int{}
+		for step := 0; step < 80; step++ {
+			err := db.InTx(ctx, true, func(tx *store.Tx) error {
+				tag := w.tags[rnd.Intn(len(w.tags))]
+				p := w.pkgs[rnd.Intn(len(w.pkgs))]
+				b := w.builds[p][rnd.Intn(5)]
+				switch r := rnd.Intn(40); {
+				case r == 0:
+					kinds["revoke tag"]++
+					if _, err := store.TagListing.Revoke(ctx, tx, w.user, map[string]any{"tag_id": tag}); err != nil {
+						return err
+					}
+					for k := range tagged {
+						if k[0] == tag {
+							delete(tagged, k)
+						}
+					}
+				case r < 3:
+					kinds["delete listings"]++
+					if err := store.DeleteBuildListings(ctx, tx, b); err != nil {
+						return err
+					}
+					for _, tg := range w.tags {
+						delete(tagged, [2]int64{tg, b})
+					}
+				case tagged[[2]int64{tag, b}] && r < 20:
+					kinds["untag"]++
+					if _, err := store.TagListing.Revoke(ctx, tx, w.user, map[string]any{"tag_id": tag, "build_id": b}); err != nil {
+						return err
+					}
+					delete(tagged, [2]int64{tag, b})
+				case tagged[[2]int64{tag, b}]:
+					kinds["retag"]++
+					if _, err := store.TagListing.Revoke(ctx, tx, w.user, map[string]any{"tag_id": tag, "build_id": b}); err != nil {
+						return err
+					}
+					w.tag(t, tx, tag, b)
+				default:
+					kinds["tag"]++
+					w.tag(t, tx, tag, b)
+					tagged[[2]int64{tag, b}] = true
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkTagLatest(t, db, step)
+		}
+		for _, k := range []string{"tag", "retag", "untag", "revoke tag", "delete listings"} {
+			if kinds[k] == 0 {
+				t.Errorf("the random history has no %q step: %v", k, kinds)
+			}
+		}
+	})
+}
+
+// checkTagLatest compares tag_latest with the newest current listing of
+// each tag and package, found the slow way.
+func checkTagLatest(t *testing.T, db *store.DB, step int) {
+	t.Helper()
+	type row struct {
+		Tag   int64 `db:"tag_id"`
+		Pkg   int64 `db:"pkg_id"`
+		Build int64 `db:"build_id"`
+		Event int64 `db:"create_event"`
+	}
+	var got, want []row
+	err := db.InTx(ctx, false, func(tx *store.Tx) error {
+		if err := tx.Select(ctx, &got, "SELECT tag_id, pkg_id, build_id, create_event FROM tag_latest ORDER BY tag_id, pkg_id"); err != nil {
+			return err
+		}
+		return tx.Select(ctx, &want, `SELECT tag_id, pkg_id, build_id, create_event FROM (
+			SELECT tag_id, pkg_id, build_id, create_event, ROW_NUMBER() OVER (PARTITION BY tag_id, pkg_id
+			ORDER BY create_event DESC, build_id DESC) AS rn FROM tag_listing WHERE active = TRUE) n
+			WHERE rn = 1 ORDER BY tag_id, pkg_id`)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("step %d: tag_latest holds\n%v\nthe listings say\n%v", step, got, want)
+	}
+}

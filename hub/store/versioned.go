@@ -17,6 +17,10 @@ type Versioned struct {
 	// shapes (tag_packages.tag_id …). Writes to such tables record a tag
 	// change in the same transaction, which drives repo regeneration.
 	TagColumn string
+	// derived, when set, brings a table derived from this one up to date
+	// after a write, in the same transaction. It gets the columns of an
+	// insert or the filter of a revoke that ended rows.
+	derived func(ctx context.Context, tx *Tx, cols map[string]any) error
 }
 
 // Insert adds an active row created by user at this transaction's event.
@@ -36,6 +40,11 @@ func (v Versioned) Insert(ctx context.Context, tx *Tx, user int64, cols map[stri
 		strings.Join(names, ", "), strings.TrimSuffix(strings.Repeat("?, ", len(names)), ", "))
 	if _, err := tx.Exec(ctx, q, args...); err != nil {
 		return fmt.Errorf("insert into %s: %w", v.Table, err)
+	}
+	if v.derived != nil {
+		if err := v.derived(ctx, tx, cols); err != nil {
+			return err
+		}
 	}
 	if v.TagColumn != "" {
 		if tag, ok := cols[v.TagColumn].(int64); ok {
@@ -70,6 +79,11 @@ func (v Versioned) Revoke(ctx context.Context, tx *Tx, user int64, where map[str
 	}
 	for _, t := range tags {
 		if err := tx.TagChanged(ctx, t); err != nil {
+			return 0, err
+		}
+	}
+	if len(tags) > 0 && v.derived != nil {
+		if err := v.derived(ctx, tx, where); err != nil {
 			return 0, err
 		}
 	}
