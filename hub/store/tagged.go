@@ -1,8 +1,10 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -340,17 +342,25 @@ func readTaggedBuilds(ctx context.Context, tx *Tx, with string, args []any, with
 	}
 	defer rows.Close()
 	// Collected as pointers: growing and sorting a slice of whole rows
-	// would copy each row many times.
+	// would copy each row many times. The rows themselves are allocated
+	// a block at a time.
 	var found []*TaggedBuild
+	var block []TaggedBuild
 	users, tags := map[int64]string{}, map[int64]string{}
 	for rows.Next() {
-		r := new(TaggedBuild)
+		if len(block) == 0 {
+			block = make([]TaggedBuild, 256)
+		}
+		r := &block[0]
+		block = block[1:]
 		bb := &r.Build
 		// Scanned by position: answers run to tens of thousands of rows.
-		if err := rows.Scan(&bb.ID, &bb.PackageID, &bb.PackageName, &bb.Version, &bb.Release, &bb.Epoch, &bb.Draft,
-			&bb.State, &bb.TaskID, &bb.OwnerID, &bb.CreateEvent, &bb.CreationUS, &bb.StartUS,
-			&bb.CompletionUS, &bb.PromotionUS, &bb.PromoterID, &bb.VolumeID,
-			&bb.Extra, &r.TagID, &r.ListingEvent, &r.Depth); err != nil {
+		if err := rows.Scan(intCol[int64]{&bb.ID}, intCol[int64]{&bb.PackageID}, &bb.PackageName, &bb.Version,
+			&bb.Release, optIntCol{&bb.Epoch}, &bb.Draft, intCol[int]{&bb.State}, optIntCol{&bb.TaskID},
+			intCol[int64]{&bb.OwnerID}, intCol[int64]{&bb.CreateEvent}, intCol[int64]{&bb.CreationUS},
+			optIntCol{&bb.StartUS}, optIntCol{&bb.CompletionUS}, optIntCol{&bb.PromotionUS},
+			optIntCol{&bb.PromoterID}, intCol[int64]{&bb.VolumeID}, &bb.Extra, intCol[int64]{&r.TagID},
+			intCol[int64]{&r.ListingEvent}, intCol[int]{&r.Depth}); err != nil {
 			return nil, fmt.Errorf("read tagged builds: %w", err)
 		}
 		users[bb.OwnerID] = ""
@@ -376,15 +386,14 @@ func readTaggedBuilds(ctx context.Context, tx *Tx, with string, args []any, with
 			return nil, err
 		}
 	}
-	sort.Slice(found, func(i, j int) bool {
-		a, b := found[i], found[j]
-		if a.Depth != b.Depth {
-			return a.Depth < b.Depth
+	slices.SortFunc(found, func(a, b *TaggedBuild) int {
+		if c := cmp.Compare(a.Depth, b.Depth); c != 0 {
+			return c
 		}
-		if a.ListingEvent != b.ListingEvent {
-			return a.ListingEvent > b.ListingEvent
+		if c := cmp.Compare(b.ListingEvent, a.ListingEvent); c != 0 {
+			return c
 		}
-		return a.ID > b.ID
+		return cmp.Compare(b.ID, a.ID)
 	})
 	out := make([]TaggedBuild, len(found))
 	for i, r := range found {
