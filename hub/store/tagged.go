@@ -38,11 +38,12 @@ func keepTagLatest(ctx context.Context, tx *Tx, cols map[string]any) error {
 	if _, err := tx.Exec(ctx, "DELETE FROM tag_latest"+c.where(), c.args...); err != nil {
 		return fmt.Errorf("clear tag_latest: %w", err)
 	}
-	c.add("active = TRUE")
-	// One MAX over the packed (event, build id) picks the newest listing.
-	k := "MAX(create_event * " + idShift + " + build_id)"
-	if _, err := tx.Exec(ctx, "INSERT INTO tag_latest (tag_id, pkg_id, build_id, create_event) SELECT tag_id, pkg_id, "+
-		k+" % "+idShift+", "+k+" / "+idShift+" FROM tag_listing"+c.where()+" GROUP BY tag_id, pkg_id", c.args...); err != nil {
+	// Newest means the latest event, then the highest build id.
+	c.add(`active = TRUE AND NOT EXISTS (SELECT 1 FROM tag_listing n WHERE n.tag_id = tl.tag_id
+		AND n.pkg_id = tl.pkg_id AND n.active = TRUE AND (n.create_event > tl.create_event
+		OR (n.create_event = tl.create_event AND n.build_id > tl.build_id)))`)
+	if _, err := tx.Exec(ctx, `INSERT INTO tag_latest (tag_id, pkg_id, build_id, create_event)
+		SELECT tag_id, pkg_id, build_id, create_event FROM tag_listing tl`+c.where(), c.args...); err != nil {
 		return fmt.Errorf("fill tag_latest: %w", err)
 	}
 	return nil
