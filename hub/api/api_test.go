@@ -151,6 +151,12 @@ func TestSessions(t *testing.T) {
 		if u["name"] != "kojiadmin" || u["authtype"] != int64(0) || u["krb_principal"] != nil {
 			t.Errorf("getLoggedInUser = %v", u)
 		}
+		// The principals are read for getLoggedInUser, not on every call.
+		call(t, admin, "editUser", "kojiadmin", nil, []any{map[string]any{"old": nil, "new": "admin@EXAMPLE.COM"}})
+		u = call(t, admin, "getLoggedInUser").(map[string]any)
+		if u["krb_principal"] != "admin@EXAMPLE.COM" || !reflect.DeepEqual(u["krb_principals"], []any{"admin@EXAMPLE.COM"}) {
+			t.Errorf("getLoggedInUser after adding a principal = %v", u)
+		}
 		info := call(t, admin, "getSessionInfo").(map[string]any)
 		for _, k := range []string{"user_id", "authtype", "callnum", "exclusive", "expired", "master", "start_time", "start_ts", "update_time", "update_ts", "renew_time", "renew_ts"} {
 			if _, ok := info[k]; !ok {

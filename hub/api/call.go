@@ -79,7 +79,8 @@ func (fx *effects) done() {
 // rule is Host.
 func (c *Call) HostID() int64 { return c.hostID }
 
-// Session is an authenticated session with its user.
+// Session is an authenticated session with its user (whose Kerberos
+// principals are not read: getLoggedInUser reads them itself).
 type Session struct {
 	store.Session
 	User hub.User

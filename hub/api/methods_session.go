@@ -60,11 +60,19 @@ func getLoggedInUser(ctx context.Context, c *Call) (any, error) {
 	if c.Session == nil {
 		return nil, nil
 	}
-	u := userStruct(c.Session.User, true, nil)
+	// The session's user comes without Kerberos principals; read them.
+	user, err := store.UserBy(ctx, c.Tx, "id", c.Session.User.ID)
+	if err != nil {
+		return nil, err
+	}
+	if user == nil {
+		return nil, nil
+	}
+	u := userStruct(*user, true, nil)
 	u["authtype"] = c.Session.AuthType
 	var princ any
-	if len(c.Session.User.KrbPrincipals) > 0 {
-		princ = c.Session.User.KrbPrincipals[0]
+	if len(user.KrbPrincipals) > 0 {
+		princ = user.KrbPrincipals[0]
 	}
 	u["krb_principal"] = princ
 	return u, nil

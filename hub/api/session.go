@@ -24,21 +24,19 @@ func (d *Dispatcher) authenticate(ctx context.Context, tx *store.Tx, req *Reques
 	if !req.Creds.Present {
 		return nil, nil
 	}
-	s, err := store.GetSession(ctx, tx, req.Creds.SessionID)
+	cs, err := store.ReadCallerSession(ctx, tx, req.Creds.SessionID)
 	if err != nil {
 		return nil, err
 	}
-	if s == nil || s.Key != req.Creds.Key || s.Closed || (d.Config.CheckClientIP && s.HostIP != req.RemoteIP) {
+	if cs == nil || cs.Key != req.Creds.Key || cs.Closed || (d.Config.CheckClientIP && cs.HostIP != req.RemoteIP) {
 		return nil, hub.AuthError("Invalid session or bad credentials")
 	}
+	s := &cs.Session
 	loginCall := isLogin(req.Method)
 	if d.sessionExpired(s) && !loginCall {
 		return nil, hub.Errorf(hub.CodeAuthExpired, "session \"%d\" has expired", s.ID)
 	}
-	user, err := store.UserBy(ctx, tx, "id", s.UserID)
-	if err != nil {
-		return nil, err
-	}
+	user := cs.User
 	if user == nil || user.Status != hub.UserStatusNormal {
 		name := fmt.Sprint(s.UserID)
 		if user != nil {
@@ -46,7 +44,7 @@ func (d *Dispatcher) authenticate(ctx context.Context, tx *store.Tx, req *Reques
 		}
 		return nil, hub.AuthError("logins by %s are not allowed", name)
 	}
-	if err := d.checkExclusiveLock(ctx, tx, s, req.Method); err != nil {
+	if err := d.checkExclusiveLock(s, cs.Exclusives, req.Method); err != nil {
 		return nil, err
 	}
 	if c := req.Creds.Callnum; c != nil && s.Callnum != nil && !loginCall {
@@ -77,17 +75,14 @@ func (d *Dispatcher) sessionExpired(s *store.Session) bool {
 }
 
 // checkExclusiveLock refuses calls from a session of a user whose other
-// session holds the exclusive lock.
-func (d *Dispatcher) checkExclusiveLock(ctx context.Context, tx *store.Tx, s *store.Session, method string) error {
+// session holds the exclusive lock; exclusives are the user's open
+// sessions holding it.
+func (d *Dispatcher) checkExclusiveLock(s *store.Session, exclusives []store.Session, method string) error {
 	switch method {
 	case "exclusiveSession", "login", "logout":
 		return nil
 	}
-	sessions, err := store.UserSessions(ctx, tx, s.UserID)
-	if err != nil {
-		return err
-	}
-	for _, o := range sessions {
+	for _, o := range exclusives {
 		if o.ID == s.ID || o.Exclusive == nil || !*o.Exclusive || d.sessionExpired(&o) {
 			continue
 		}

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+
+	"github.com/gokoji/gokoji/hub"
 )
 
 // Session is a row of the sessions table. Times are microseconds since the epoch.
@@ -46,6 +48,54 @@ func GetSession(ctx context.Context, tx *Tx, id int64) (*Session, error) {
 		return nil, nil
 	}
 	return &out[0], nil
+}
+
+// CallerSession is what authenticating a call needs, read in one query:
+// every authenticated call pays for it, and on PostgreSQL each query is a
+// round trip.
+type CallerSession struct {
+	Session
+	// User is the session's user without Kerberos principals, nil if the
+	// user row is gone.
+	User *hub.User
+	// Exclusives are the user's open sessions holding the exclusive lock
+	// (this one too, if it holds it), oldest first.
+	Exclusives []Session
+}
+
+// ReadCallerSession returns the session with its user and the user's
+// exclusive sessions, or nil when there is no such session.
+func ReadCallerSession(ctx context.Context, tx *Tx, id int64) (*CallerSession, error) {
+	var rows []struct {
+		Session
+		UserName     *string `db:"user_name"`
+		UserStatus   *int    `db:"user_status"`
+		UserUserType *int    `db:"user_usertype"`
+	}
+	q := "SELECT " + prefixCols("s", sessionCols) + `, u.name AS user_name, u.status AS user_status,
+		u.usertype AS user_usertype FROM sessions s LEFT JOIN users u ON u.id = s.user_id
+		WHERE s.id = ? OR (s.user_id = (SELECT user_id FROM sessions WHERE id = ?)
+		AND s.closed = FALSE AND s.exclusive = TRUE) ORDER BY s.id`
+	if err := tx.Select(ctx, &rows, q, id, id); err != nil {
+		return nil, fmt.Errorf("read session %d: %w", id, err)
+	}
+	var out *CallerSession
+	var exclusives []Session
+	for _, r := range rows {
+		if r.ID == id {
+			out = &CallerSession{Session: r.Session}
+			if r.UserName != nil && r.UserStatus != nil && r.UserUserType != nil {
+				out.User = &hub.User{ID: r.UserID, Name: *r.UserName, Status: *r.UserStatus, UserType: *r.UserUserType}
+			}
+		}
+		if !r.Closed && r.Exclusive != nil && *r.Exclusive {
+			exclusives = append(exclusives, r.Session)
+		}
+	}
+	if out != nil {
+		out.Exclusives = exclusives
+	}
+	return out, nil
 }
 
 // UserSessions lists a user's open sessions, oldest first.
