@@ -161,6 +161,9 @@ func TestWriteSignedRPM(t *testing.T) {
 		if keys := f.sigKeys(t, "noarch"); !reflect.DeepEqual(keys, []string{"", key}) {
 			t.Fatalf("signatures = %v", keys)
 		}
+		// The same key again is refused, and the transaction goes on.
+		_, err := f.sally.Call(ctx, "addRPMSig", id, base64.StdEncoding.EncodeToString(sighdr))
+		fault(t, err, hub.CodeGeneric, "Signature already exists for package sig-1.0-1.noarch, key "+key)
 
 		// Koji lower-cases the key; the copy lands at its signed path.
 		if got := call(t, f.sally, "writeSignedRPM", "sig-1.0-1.noarch", strings.ToUpper(key)); got != nil {

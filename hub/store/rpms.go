@@ -139,18 +139,15 @@ type RPMSig struct {
 // InsertRPMSig records a signature header; ok is false when the rpm already
 // has one for that key.
 func InsertRPMSig(ctx context.Context, tx *Tx, s RPMSig) (ok bool, err error) {
-	// A savepoint keeps a duplicate from aborting a PostgreSQL transaction.
-	err = tx.Savepoint(ctx, func() error {
-		_, err := tx.Exec(ctx, "INSERT INTO rpmsigs (rpm_id, sigkey, sighash) VALUES (?, ?, ?)", s.RPMID, s.SigKey, s.SigHash)
-		return err
-	})
-	if IsUniqueViolation(err) {
-		return false, nil
-	}
+	// ON CONFLICT rather than catching the error: on PostgreSQL a failed
+	// statement aborts the transaction unless a savepoint (two more round
+	// trips) guards it.
+	n, err := tx.Exec(ctx, "INSERT INTO rpmsigs (rpm_id, sigkey, sighash) VALUES (?, ?, ?) ON CONFLICT (rpm_id, sigkey) DO NOTHING",
+		s.RPMID, s.SigKey, s.SigHash)
 	if err != nil {
 		return false, fmt.Errorf("insert signature of rpm %d: %w", s.RPMID, err)
 	}
-	return true, nil
+	return n > 0, nil
 }
 
 // RPMSigOrderFields maps queryOpts order names for rpmsigs.
