@@ -124,32 +124,43 @@ func listedSQL(b *strings.Builder, q TaggedQuery) []any {
 // firstAlongWalk selects from table, which holds at most one row per tag
 // and package (pkgCol) among the rows cond lets through, each package's row
 // in the first tag of the walk that has one: cols and the tag's place in
-// the walk as depth. Each part of the UNION ALL reads one tag and skips the
-// packages of the tags before it, which both planners run as index probes
-// or anti-joins rather than sorting every row of the walk. The tag ids are
-// our own integers, written into the SQL so that long walks need no
-// parameters.
+// the walk as depth.
+//
+// For the usual walks, each part of a UNION ALL reads one tag and skips
+// the packages of the tags before it, which both planners run as index
+// probes or anti-joins rather than sorting every row of the walk. Its size
+// grows with the square of the walk, so long walks rank the rows instead.
 func firstAlongWalk(table, pkgCol, cols string, tags []int64, cond func(alias string) (string, []any)) (string, []any) {
+	var uniq []int64
+	var depths []int
+	seen := map[int64]bool{}
+	for depth, tag := range tags {
+		if !seen[tag] { // a tag counts at its first place
+			seen[tag] = true
+			uniq = append(uniq, tag)
+			depths = append(depths, depth)
+		}
+	}
+	if len(uniq) > maxAntiJoinWalk {
+		return rankAlongWalk(table, pkgCol, cols, tags, cond)
+	}
 	var b strings.Builder
 	var args []any
 	var earlier []string
-	seen := map[int64]bool{}
-	for depth, tag := range tags {
-		if seen[tag] {
-			continue // a tag counts at its first place
-		}
-		seen[tag] = true
+	for i, tag := range uniq {
+		// The tag ids are our own integers, written into the SQL so that
+		// the walk needs no parameters.
 		id := strconv.FormatInt(tag, 10)
-		if len(earlier) > 0 {
+		if i > 0 {
 			b.WriteString(" UNION ALL ")
 		}
-		fmt.Fprintf(&b, "SELECT %s, %d AS depth FROM %s l WHERE l.tag_id = %s", prefixCols("l", cols), depth, table, id)
+		fmt.Fprintf(&b, "SELECT %s, %d AS depth FROM %s l WHERE l.tag_id = %s", prefixCols("l", cols), depths[i], table, id)
 		if cond != nil {
 			c, cargs := cond("l")
 			b.WriteString(" AND " + c)
 			args = append(args, cargs...)
 		}
-		if len(earlier) > 0 {
+		if i > 0 {
 			fmt.Fprintf(&b, " AND NOT EXISTS (SELECT 1 FROM %s x WHERE x.%s = l.%s AND x.tag_id IN (%s)",
 				table, pkgCol, pkgCol, strings.Join(earlier, ", "))
 			if cond != nil {
@@ -162,6 +173,25 @@ func firstAlongWalk(table, pkgCol, cols string, tags []int64, cond func(alias st
 		earlier = append(earlier, id)
 	}
 	return b.String(), args
+}
+
+// maxAntiJoinWalk is the longest walk (in distinct tags) firstAlongWalk
+// writes as anti-joins. Real inheritance walks are a few tags deep.
+const maxAntiJoinWalk = 32
+
+// rankAlongWalk is firstAlongWalk for long walks: every row of the walk's
+// tags, ranked per package by the place of its tag.
+func rankAlongWalk(table, pkgCol, cols string, tags []int64, cond func(alias string) (string, []any)) (string, []any) {
+	in, inArgs, depth, depthArgs := walkDepth("l.tag_id", tags)
+	q := "SELECT " + cols + ", depth FROM (SELECT " + prefixCols("l", cols) + ", " + depth + " AS depth, ROW_NUMBER() OVER (PARTITION BY l." +
+		pkgCol + " ORDER BY " + depth + ") AS rn FROM " + table + " l WHERE " + in
+	args := append(append(append([]any{}, depthArgs...), depthArgs...), inArgs...)
+	if cond != nil {
+		c, cargs := cond("l")
+		q += " AND " + c
+		args = append(args, cargs...)
+	}
+	return q + ") ranked WHERE rn = 1", args
 }
 
 // prefixCols qualifies a comma-separated column list with alias.

@@ -364,3 +364,99 @@ func checkTagLatest(t *testing.T, db *store.DB, step int) {
 		t.Fatalf("step %d: tag_latest holds\n%v\nthe listings say\n%v", step, got, want)
 	}
 }
+
+// TestWalkLengths: short walks take the anti-join form of
+// firstAlongWalk, long ones (over 32 tags, 700 for SQLite's limit of 500
+// terms in a compound SELECT) the ranking form; both give the first tag's
+// build and apply the first package-list entry along the walk.
+func TestWalkLengths(t *testing.T) {
+	for _, n := range []int{20, 40, 700} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			hubtest.ForEachBackend(t, func(t *testing.T, db *store.DB) {
+				var walk []int64
+				err := db.InTx(ctx, true, func(tx *store.Tx) error {
+					user, err := store.CreateUser(ctx, tx, store.NewUser{Name: "walker"})
+					if err != nil {
+						return err
+					}
+					for i := 0; i < n; i++ {
+						id, err := store.CreateName(ctx, tx, "tag", fmt.Sprintf("walk%d", i))
+						if err != nil {
+							return err
+						}
+						walk = append(walk, id)
+					}
+					root := n - 1
+					pkgs := map[string]int64{}
+					for _, name := range []string{"a", "b", "c", "d", "e"} {
+						if pkgs[name], err = store.CreateName(ctx, tx, "package", name); err != nil {
+							return err
+						}
+						// Listed at the root; c blocked on the way, e blocked
+						// at the root but listed again near the top.
+						blocked := name == "e"
+						if err := store.TagPackages.Insert(ctx, tx, user, map[string]any{"tag_id": walk[root], "package_id": pkgs[name], "blocked": blocked}); err != nil {
+							return err
+						}
+					}
+					for _, e := range []struct {
+						pkg     string
+						at      int
+						blocked bool
+					}{{"c", 10, true}, {"e", 3, false}} {
+						if err := store.TagPackages.Insert(ctx, tx, user, map[string]any{"tag_id": walk[e.at], "package_id": pkgs[e.pkg], "blocked": e.blocked}); err != nil {
+							return err
+						}
+					}
+					for _, tb := range []struct {
+						nvr string
+						at  int
+					}{{"a", n - 5}, {"b1", n - 10}, {"b2", 5}, {"c", 12}, {"d", root}, {"e", n - 2}} {
+						b, err := store.CreateBuild(ctx, tx, store.NewBuild{PackageID: pkgs[tb.nvr[:1]], Version: tb.nvr, Release: "1",
+							State: hub.BuildComplete, Owner: user})
+						if err != nil {
+							return err
+						}
+						if err := store.TagListing.Insert(ctx, tx, user, map[string]any{"tag_id": walk[tb.at], "build_id": b, "pkg_id": pkgs[tb.nvr[:1]]}); err != nil {
+							return err
+						}
+					}
+					return nil
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, c := range []struct {
+					latest int64
+					want   []string
+				}{{1, []string{"b2", "a", "e", "d"}}, {0, []string{"b2", "b1", "a", "e", "d"}}} {
+					var got []walkRow
+					err := db.InTx(ctx, false, func(tx *store.Tx) error {
+						res, err := store.Tagged(ctx, tx, store.TaggedQuery{Tags: walk, ListTags: walk, Latest: c.latest})
+						for _, r := range res {
+							got = append(got, walkRow{r.Version, r.Depth})
+						}
+						return err
+					})
+					if err != nil {
+						t.Fatal(err)
+					}
+					var want []walkRow
+					depth := map[string]int{"a": n - 5, "b1": n - 10, "b2": 5, "d": n - 1, "e": n - 2}
+					for _, v := range c.want {
+						want = append(want, walkRow{v, depth[v]})
+					}
+					if !reflect.DeepEqual(got, want) {
+						t.Errorf("latest=%d: got %v, want %v", c.latest, got, want)
+					}
+				}
+			})
+		})
+	}
+}
+
+// walkRow is a tagged build's version (here its name) and depth.
+type walkRow struct {
+	Version string
+	Depth   int
+}
