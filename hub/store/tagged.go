@@ -35,6 +35,17 @@ func keepTagLatest(ctx context.Context, tx *Tx, cols map[string]any) error {
 	if ok {
 		c.add("pkg_id = ?", pkg)
 	}
+	if tx.Dialect == Postgres {
+		// Two hubs tagging into the same tag and package at once would
+		// each compute the newest listing without the other's, and the
+		// second insert would fail. The lock makes the second wait; its
+		// statements then see the first's commit (READ COMMITTED). A
+		// colliding key only makes unrelated writers wait.
+		key := fmt.Sprint(cols["tag_id"], "/", pkg)
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", key); err != nil {
+			return fmt.Errorf("lock tag_latest: %w", err)
+		}
+	}
 	if _, err := tx.Exec(ctx, "DELETE FROM tag_latest"+c.where(), c.args...); err != nil {
 		return fmt.Errorf("clear tag_latest: %w", err)
 	}

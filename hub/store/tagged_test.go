@@ -460,3 +460,36 @@ type walkRow struct {
 	Version string
 	Depth   int
 }
+
+// TestTagLatestConcurrentTagging: two PostgreSQL transactions tagging
+// builds of one package into one tag at once (as two hubs may) both
+// succeed, and tag_latest ends with the newer listing.
+func TestTagLatestConcurrentTagging(t *testing.T) {
+	db := hubtest.OpenDB(t, hubtest.Postgres)
+	w := newLatestWorld(t, db)
+	for round := 0; round < 20; round++ {
+		p := w.pkgs[round%len(w.pkgs)]
+		tag := w.tags[round%len(w.tags)]
+		errs := make(chan error, 2)
+		start := make(chan struct{})
+		for i := 0; i < 2; i++ {
+			b := w.builds[p][(2*round+i)%5]
+			go func() {
+				<-start
+				errs <- db.InTx(ctx, true, func(tx *store.Tx) error {
+					if _, err := store.TagListing.Revoke(ctx, tx, w.user, map[string]any{"tag_id": tag, "build_id": b}); err != nil {
+						return err
+					}
+					return store.TagListing.Insert(ctx, tx, w.user, map[string]any{"tag_id": tag, "build_id": b, "pkg_id": p})
+				})
+			}()
+		}
+		close(start)
+		for i := 0; i < 2; i++ {
+			if err := <-errs; err != nil {
+				t.Fatalf("round %d: concurrent tagging failed: %v", round, err)
+			}
+		}
+		checkTagLatest(t, db, round)
+	}
+}
