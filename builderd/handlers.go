@@ -227,6 +227,13 @@ func (d *Daemon) waitSubtasks(ctx context.Context, t *Task, ids []any, timeout t
 		if len(pair) == 2 && len(asList(pair[1])) == 0 {
 			break
 		}
+		if pending, _ := d.restarting(); pending {
+			// A restart waits for the running tasks but takes no new
+			// ones, so children that would run here never could. Free
+			// this task: it runs again after the restart and finds its
+			// subtasks again by label.
+			return nil, errFreeTask
+		}
 		if took := time.Since(start); timeout > 0 && took > timeout {
 			if _, err := d.Hub.Call(ctx, "cancelTaskChildren", t.ID); err != nil {
 				d.Log.WithError(err).WithField("task", t.ID).Warn("cannot cancel the subtasks that timed out")

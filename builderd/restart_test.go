@@ -2,9 +2,11 @@ package builderd
 
 import (
 	"context"
+	"errors"
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sirupsen/logrus"
 )
@@ -78,5 +80,44 @@ func TestRestart(t *testing.T) {
 				t.Errorf("restart = %v, %v; want Host mismatch", res, err)
 			}
 		})
+	}
+}
+
+// waitHub answers a parent's wait as if its child never ended.
+type waitHub struct {
+	Hub
+	waits int
+}
+
+func (h *waitHub) Call(ctx context.Context, method string, params ...any) (any, error) {
+	switch method {
+	case "host.taskSetWait":
+		return nil, nil
+	case "host.taskWait":
+		h.waits++
+		return []any{[]any{}, []any{int64(2)}}, nil
+	}
+	panic("unexpected call " + method)
+}
+
+// TestWaitFreesOnRestart: a task waiting on subtasks is freed once a
+// restart is pending, rather than holding the restart up while its
+// children, which this daemon no longer takes, never run.
+func TestWaitFreesOnRestart(t *testing.T) {
+	for _, pending := range []bool{false, true} {
+		h := &waitHub{}
+		d := &Daemon{Hub: h, hostID: 7, running: map[int64]*running{1: {}}, wake: make(chan struct{}, 1)}
+		if pending {
+			d.setRestartPending()
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		_, err := d.waitSubtasks(ctx, &Task{ID: 1}, []any{int64(2)}, 0)
+		cancel()
+		switch {
+		case pending && (!errors.Is(err, errFreeTask) || h.waits != 1):
+			t.Errorf("restart pending: wait = %v after %d polls, want the task freed after one", err, h.waits)
+		case !pending && !errors.Is(err, context.DeadlineExceeded):
+			t.Errorf("no restart: wait = %v, want it to go on until the context ends", err)
+		}
 	}
 }
