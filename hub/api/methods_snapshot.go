@@ -159,7 +159,7 @@ func snapshotTag(ctx context.Context, c *Call) (any, error) {
 // oldestFirst groups a listTagged answer (newest first) by package, each
 // package's builds oldest first and once each; pkgs is the packages in the
 // order first met that way.
-func oldestFirst(builds []store.TaggedBuild) (pkgs []string, byPkg map[string][]*store.TaggedBuild) {
+func oldestFirst(builds []*store.TaggedBuild) (pkgs []string, byPkg map[string][]*store.TaggedBuild) {
 	byPkg = map[string][]*store.TaggedBuild{}
 	seen := map[int64]bool{}
 	// The first (newest) listing of a build counts: skip later duplicates
@@ -174,7 +174,7 @@ func oldestFirst(builds []store.TaggedBuild) (pkgs []string, byPkg map[string][]
 		if !keep[i] {
 			continue
 		}
-		b := &builds[i]
+		b := builds[i]
 		if _, ok := byPkg[b.PackageName]; !ok {
 			pkgs = append(pkgs, b.PackageName)
 		}

@@ -400,7 +400,7 @@ func (o taggedOpts) key() string {
 // walk filters packages by name, in which case the package list computed
 // here decides. It returns the builds and the query, which the rpm reads
 // reuse.
-func readTagged(ctx context.Context, c *Call, tagID int64, o taggedOpts) ([]store.TaggedBuild, error) {
+func readTagged(ctx context.Context, c *Call, tagID int64, o taggedOpts) ([]*store.TaggedBuild, error) {
 	q := store.TaggedQuery{Event: o.Event, Latest: o.Latest, Package: o.Package, Owner: o.Owner, Draft: o.Draft, Extra: o.Extra}
 	if o.Type != nil {
 		switch *o.Type {
@@ -468,7 +468,7 @@ func readTagged(ctx context.Context, c *Call, tagID int64, o taggedOpts) ([]stor
 // LatestTagged answers "the latest builds of a tag at an event, with
 // inheritance, minus blocked and unlisted packages" and their rpms, as
 // getLatestRPMS does (event nil: now). Repo generation calls it.
-func LatestTagged(ctx context.Context, tx *store.Tx, tagID int64, event *int64) ([]store.TaggedBuild, []store.TaggedRPM, error) {
+func LatestTagged(ctx context.Context, tx *store.Tx, tagID int64, event *int64) ([]*store.TaggedBuild, []store.TaggedRPM, error) {
 	c := &Call{Tx: tx}
 	builds, err := readTagged(ctx, c, tagID, taggedOpts{Event: event, Inherit: true, Latest: 1})
 	if err != nil {
@@ -514,10 +514,10 @@ type taggedExtra struct {
 	Extra any `xmlrpc:"extra"`
 }
 
-func taggedRows(builds []store.TaggedBuild, extra bool) []taggedRow {
+func taggedRows(builds []*store.TaggedBuild, extra bool) []taggedRow {
 	out := make([]taggedRow, len(builds))
 	for i := range builds {
-		b := &builds[i]
+		b := builds[i]
 		r := taggedRow{BuildID: b.ID, ID: b.ID, PackageID: b.PackageID, PackageName: b.PackageName, Name: b.PackageName,
 			Version: b.Version, Release: b.Release, Epoch: b.Epoch, NVR: b.NVR(), Draft: b.Draft, State: b.State,
 			TaskID: b.TaskID, OwnerID: b.OwnerID, OwnerName: b.OwnerName, VolumeID: b.VolumeID, VolumeName: b.VolumeName,

@@ -334,7 +334,7 @@ func taggedSQL(q TaggedQuery) (string, []any) {
 
 // Tagged answers q: the builds in Koji's order (walk order, then most
 // recently tagged first, then highest build id first).
-func Tagged(ctx context.Context, tx *Tx, q TaggedQuery) ([]TaggedBuild, error) {
+func Tagged(ctx context.Context, tx *Tx, q TaggedQuery) ([]*TaggedBuild, error) {
 	if len(q.Tags) == 0 {
 		return nil, nil
 	}
@@ -355,7 +355,7 @@ func Tagged(ctx context.Context, tx *Tx, q TaggedQuery) ([]TaggedBuild, error) {
 	return readTaggedBuilds(ctx, tx, with, args, q.Extra)
 }
 
-func allComplete(builds []TaggedBuild) bool {
+func allComplete(builds []*TaggedBuild) bool {
 	for _, b := range builds {
 		if b.State != hub.BuildComplete {
 			return false
@@ -368,7 +368,7 @@ func allComplete(builds []TaggedBuild) bool {
 // volumes and tags come from a few small queries rather than four more
 // joins per row, and the order is made here rather than by sorting whole
 // result rows: answers run to tens of thousands of builds.
-func readTaggedBuilds(ctx context.Context, tx *Tx, with string, args []any, withExtra bool) ([]TaggedBuild, error) {
+func readTaggedBuilds(ctx context.Context, tx *Tx, with string, args []any, withExtra bool) ([]*TaggedBuild, error) {
 	extra := "NULL"
 	if withExtra {
 		extra = "b.extra"
@@ -437,17 +437,15 @@ func readTaggedBuilds(ctx context.Context, tx *Tx, with string, args []any, with
 		}
 		return cmp.Compare(b.ID, a.ID)
 	})
-	out := make([]TaggedBuild, len(found))
-	for i, r := range found {
+	for _, r := range found {
 		bb := &r.Build
 		bb.OwnerName, bb.VolumeName, r.TagName = users[bb.OwnerID], volumes[bb.VolumeID], tags[r.TagID]
 		if bb.PromoterID != nil {
 			name := users[*bb.PromoterID]
 			bb.PromoterName = &name
 		}
-		out[i] = *r
 	}
-	return out, nil
+	return found, nil
 }
 
 // readNames fills names (id → name) from table's id and name columns: for
@@ -497,7 +495,7 @@ type TaggedRPM struct {
 // TaggedRPMs reads the rpms of builds (Tagged's answer): in walk order,
 // then by rpm id, as Koji lists them. arches filters when non-empty; sigs
 // adds one row per signature (and one with a nil key for an unsigned rpm).
-func TaggedRPMs(ctx context.Context, tx *Tx, builds []TaggedBuild, arches []string, sigs, extra bool) ([]TaggedRPM, error) {
+func TaggedRPMs(ctx context.Context, tx *Tx, builds []*TaggedBuild, arches []string, sigs, extra bool) ([]TaggedRPM, error) {
 	if len(builds) == 0 {
 		return nil, nil
 	}

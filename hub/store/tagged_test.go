@@ -263,7 +263,7 @@ func TestLatestTieOnOneEvent(t *testing.T) {
 	})
 }
 
-func summary(bs []store.TaggedBuild) []string {
+func summary(bs []*store.TaggedBuild) []string {
 	var out []string
 	for _, b := range bs {
 		out = append(out, fmt.Sprintf("%s-%s@tag%d/ev%d", b.PackageName, b.Version, b.TagID, b.ListingEvent))
