@@ -228,14 +228,14 @@ func latestOnly(q TaggedQuery) bool {
 // build ids stay below 2^32 and events below 2^31, as Koji's int4 ids do.
 const idShift = "4294967296"
 
-// latestSQL is taggedSQL for latestOnly queries. Now, it reads tag_latest;
-// at a past event, the covering index of tag_listing: per tag and package
-// the newest listing, then per package the one of the tag first in the
-// walk. Build states are not
-// looked at: a listed build is COMPLETE (tagging requires it and a tagged
-// build cannot be deleted), except in history, where a build may have been
-// deleted since; Tagged checks the chosen builds and falls back to
-// taggedSQL when one is not COMPLETE.
+// latestSQL is taggedSQL for latestOnly queries. For now it reads
+// tag_latest; at a past event, the covering index of tag_listing: per tag
+// and package the newest listing, then per package the one of the tag
+// first in the walk. Build states are not looked at: a listed build is
+// COMPLETE (tagging requires it and a tagged build cannot be deleted),
+// except in history, where a build may have been deleted since; Tagged
+// checks the chosen builds and falls back to taggedSQL when one is not
+// COMPLETE.
 func latestSQL(q TaggedQuery, d Dialect) (string, []any) {
 	var b strings.Builder
 	b.WriteString("WITH ")
