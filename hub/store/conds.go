@@ -22,3 +22,12 @@ func (c *conds) where() string {
 	}
 	return " WHERE " + strings.Join(c.list, " AND ")
 }
+
+// prefixCols qualifies a comma-separated column list with alias.
+func prefixCols(alias, cols string) string {
+	parts := strings.Split(cols, ", ")
+	for i, c := range parts {
+		parts[i] = alias + "." + c
+	}
+	return strings.Join(parts, ", ")
+}

@@ -95,23 +95,31 @@ type TaggedBuild struct {
 	Depth        int   // place of TagID in the walk
 }
 
+// firstPlaces lists the distinct tags of a walk with the place of each in
+// it: a tag listed twice counts at its first place.
+func firstPlaces(tags []int64) (uniq []int64, places []int) {
+	seen := map[int64]bool{}
+	for i, t := range tags {
+		if !seen[t] {
+			seen[t] = true
+			uniq = append(uniq, t)
+			places = append(places, i)
+		}
+	}
+	return uniq, places
+}
+
 // walkDepth renders an ordered tag list as a condition on col ("col IN
 // (…)") and an expression giving each tag's first place in the list (its
 // depth). Plain IN lists, rather than a joined VALUES table, let both
 // planners use the column statistics.
 func walkDepth(col string, tags []int64) (in string, inArgs []any, depth string, depthArgs []any) {
-	seen := map[int64]bool{}
+	uniq, places := firstPlaces(tags)
 	var b strings.Builder
 	b.WriteString("CASE " + col)
-	var uniq []int64
-	for i, t := range tags {
-		if seen[t] {
-			continue
-		}
-		seen[t] = true
-		uniq = append(uniq, t)
+	for i, t := range uniq {
 		b.WriteString(" WHEN ? THEN CAST(? AS INTEGER)")
-		depthArgs = append(depthArgs, t, i)
+		depthArgs = append(depthArgs, t, places[i])
 	}
 	b.WriteString(" END")
 	in, inArgs = InList(uniq)
@@ -142,16 +150,7 @@ func listedSQL(b *strings.Builder, q TaggedQuery) []any {
 // probes or anti-joins rather than sorting every row of the walk. Its size
 // grows with the square of the walk, so long walks rank the rows instead.
 func firstAlongWalk(table, pkgCol, cols string, tags []int64, cond func(alias string) (string, []any)) (string, []any) {
-	var uniq []int64
-	var depths []int
-	seen := map[int64]bool{}
-	for depth, tag := range tags {
-		if !seen[tag] { // a tag counts at its first place
-			seen[tag] = true
-			uniq = append(uniq, tag)
-			depths = append(depths, depth)
-		}
-	}
+	uniq, depths := firstPlaces(tags)
 	if len(uniq) > maxAntiJoinWalk {
 		return rankAlongWalk(table, pkgCol, cols, tags, cond)
 	}
@@ -203,15 +202,6 @@ func rankAlongWalk(table, pkgCol, cols string, tags []int64, cond func(alias str
 		args = append(args, cargs...)
 	}
 	return q + ") ranked WHERE rn = 1", args
-}
-
-// prefixCols qualifies a comma-separated column list with alias.
-func prefixCols(alias, cols string) string {
-	parts := strings.Split(cols, ", ")
-	for i, c := range parts {
-		parts[i] = alias + "." + c
-	}
-	return strings.Join(parts, ", ")
 }
 
 // latestOnly reports whether q asks for the newest build of each package
