@@ -83,7 +83,7 @@ func (d *Dispatcher) checkExclusiveLock(s *store.Session, exclusives []store.Ses
 		return nil
 	}
 	for _, o := range exclusives {
-		if o.ID == s.ID || o.Exclusive == nil || !*o.Exclusive || d.sessionExpired(&o) {
+		if o.ID == s.ID || d.sessionExpired(&o) {
 			continue
 		}
 		if s.Master != nil && *s.Master == o.ID {
