@@ -95,6 +95,33 @@ func (db *DB) Close() error {
 	return err
 }
 
+// Vacuum refreshes the planner's statistics and, on PostgreSQL, the
+// visibility map that lets index-only scans skip the table: what
+// autovacuum does in the background on a live server. Bulk loads (and
+// benchmarks) call it to reach that steady state at once.
+func (db *DB) Vacuum(ctx context.Context) error {
+	if db.Dialect == SQLite {
+		if _, err := db.write.ExecContext(ctx, "ANALYZE"); err != nil {
+			return fmt.Errorf("analyze: %w", err)
+		}
+		return nil
+	}
+	// Only the hub's own tables: a bare VACUUM would visit every schema of
+	// the database. VACUUM cannot run in a transaction, so not via InTx.
+	var tables []string
+	if err := db.write.SelectContext(ctx, &tables, `SELECT quote_ident(table_name) FROM information_schema.tables
+		WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`); err != nil {
+		return fmt.Errorf("list tables to vacuum: %w", err)
+	}
+	if len(tables) == 0 {
+		return nil
+	}
+	if _, err := db.write.ExecContext(ctx, "VACUUM ANALYZE "+strings.Join(tables, ", ")); err != nil {
+		return fmt.Errorf("vacuum: %w", err)
+	}
+	return nil
+}
+
 // Begin starts a transaction. A write transaction is needed for any change;
 // a read transaction sees one consistent snapshot.
 func (db *DB) Begin(ctx context.Context, write bool) (*Tx, error) {
