@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/gokoji/gokoji/hub"
@@ -492,4 +493,62 @@ func TestTagLatestConcurrentTagging(t *testing.T) {
 		}
 		checkTagLatest(t, db, round)
 	}
+}
+
+// TestLatestWalkIsIndexOnly checks that the latest builds read tag_latest
+// through tag_latest_walk alone, never visiting the table: the index
+// carries every column the walk needs.
+func TestLatestWalkIsIndexOnly(t *testing.T) {
+	hubtest.ForEachBackend(t, func(t *testing.T, db *store.DB) {
+		w := newLatestWorld(t, db)
+		err := db.InTx(ctx, true, func(tx *store.Tx) error {
+			for i, p := range w.pkgs {
+				w.tag(t, tx, w.tags[i%3], w.builds[p][0])
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Vacuum(ctx); err != nil {
+			t.Fatal(err)
+		}
+		tx, err := db.Begin(ctx, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback()
+		var queries []capturedQuery
+		undo := store.SetQueryHook(func(q string, args []any) { queries = append(queries, capturedQuery{q, args}) })
+		got, err := store.Tagged(ctx, tx, w.query(nil))
+		undo()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 11 { // 12 packages, p0 blocked
+			t.Fatalf("got %d builds, want 11", len(got))
+		}
+		want := "COVERING INDEX tag_latest_walk"
+		if db.Dialect == store.Postgres {
+			want = "Index Only Scan using tag_latest_walk"
+			// Tiny tables would otherwise be scanned whole.
+			if _, err := tx.Exec(ctx, "SET LOCAL enable_seqscan = off"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var found bool
+		for _, q := range queries {
+			if !strings.Contains(q.sql, "tag_latest") {
+				continue
+			}
+			found = true
+			plan := strings.Join(explain(t, tx, db.Dialect, q), "\n")
+			if n := strings.Count(q.sql, "FROM tag_latest l"); strings.Count(plan, want) < n {
+				t.Errorf("want %d reads by %q, plan:\n%s", n, want, plan)
+			}
+		}
+		if !found {
+			t.Fatal("no query read tag_latest")
+		}
+	})
 }
