@@ -328,7 +328,7 @@ func Tagged(ctx context.Context, tx *Tx, q TaggedQuery) ([]*TaggedBuild, error) 
 	if len(q.Tags) == 0 {
 		return nil, nil
 	}
-	if err := sortMemory(ctx, tx); err != nil {
+	if err := bigAnswerPlans(ctx, tx); err != nil {
 		return nil, err
 	}
 	if latestOnly(q) {
@@ -462,15 +462,20 @@ func readNames(ctx context.Context, tx *Tx, table string, names map[int64]string
 	return nil
 }
 
-// sortMemory lets PostgreSQL sort a tag's listings (tens of thousands of
-// rows) in memory for the rest of the transaction, where the default
-// work_mem spills them to disk.
-func sortMemory(ctx context.Context, tx *Tx) error {
+// bigAnswerPlans tunes PostgreSQL's planner, for the rest of the
+// transaction, to answers of tens of thousands of rows: sorts of a tag's
+// listings stay in memory (the default work_mem spills them to disk), and
+// parallel plans become cheaper. The default costs of a parallel worker
+// assume small answers; with them the planner hashes the whole build table
+// in one process rather than probing it for each answer row from three.
+func bigAnswerPlans(ctx context.Context, tx *Tx) error {
 	if tx.Dialect != Postgres {
 		return nil
 	}
-	if _, err := tx.Exec(ctx, "SET LOCAL work_mem = '32MB'"); err != nil {
-		return fmt.Errorf("set work_mem: %w", err)
+	// One round trip for all three.
+	if _, err := tx.Exec(ctx, `SELECT set_config('work_mem', '32MB', true),
+		set_config('parallel_setup_cost', '100', true), set_config('parallel_tuple_cost', '0.01', true)`); err != nil {
+		return fmt.Errorf("tune planner: %w", err)
 	}
 	return nil
 }
