@@ -135,7 +135,16 @@ func listedSQL(b *strings.Builder, q TaggedQuery) []any {
 		return nil
 	}
 	first, args := firstAlongWalk("tag_packages", "package_id", "package_id, blocked", q.ListTags,
-		func(alias string) (string, []any) { return AsOf(alias, q.Event) })
+		func(alias string) (string, []any) {
+			c, args := AsOf(alias, q.Event)
+			if q.Package != nil {
+				// Only the named package's entries can matter; without
+				// this, asking for one package reads the whole list.
+				c += " AND " + alias + ".package_id IN (SELECT id FROM package WHERE name = ?)"
+				args = append(args, *q.Package)
+			}
+			return c, args
+		})
 	b.WriteString("pkgfirst AS (" + first + "), listed AS (SELECT package_id FROM pkgfirst WHERE blocked = FALSE), ")
 	return args
 }

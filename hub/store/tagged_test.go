@@ -163,6 +163,26 @@ func TestLatestFromListingsMatchesWindow(t *testing.T) {
 				if len(got) > 0 {
 					nonEmpty++
 				}
+				// Asking for one package gives that package's part of
+				// the whole answer.
+				for i, p := range w.pkgs {
+					q := w.query(ev)
+					name := fmt.Sprintf("p%d", i)
+					q.Package = &name
+					one, err := store.Tagged(ctx, tx, q)
+					if err != nil {
+						return err
+					}
+					var part []*store.TaggedBuild
+					for _, b := range got {
+						if b.PackageID == p {
+							part = append(part, b)
+						}
+					}
+					if !reflect.DeepEqual(one, part) {
+						t.Errorf("event %v, package %s: %v, want %v", ev, name, summary(one), summary(part))
+					}
+				}
 				// p0 is blocked in the middle tag; p1 too, but listed again
 				// in the child, which comes first.
 				for _, b := range got {
