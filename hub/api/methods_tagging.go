@@ -433,8 +433,14 @@ func readTagged(ctx context.Context, c *Call, tagID int64, o taggedOpts) ([]*sto
 	if err != nil {
 		return nil, err
 	}
-	if filtered {
-		list, err := packageList(ctx, c, store.PackageFilter{NoOwners: true}, &tagID, true, false, o.Event)
+	if filtered && len(builds) > 0 {
+		f := store.PackageFilter{NoOwners: true}
+		if o.Package != nil {
+			// The builds are all of the named package: only its entries
+			// matter.
+			f.PackageID = &builds[0].PackageID
+		}
+		list, err := packageList(ctx, c, f, &tagID, true, false, o.Event)
 		if err != nil {
 			return nil, err
 		}

@@ -193,6 +193,12 @@ func TestTagging(t *testing.T) {
 		if got := nvrs(t, call(t, anon, "getLatestBuilds", "f40-build")); !reflect.DeepEqual(got, []string{"hello-1.1-1"}) {
 			t.Errorf("getLatestBuilds with pkg_filter = %v, want hello only", got)
 		}
+		for pkg, want := range map[string][]string{"hello": {"hello-1.1-1"}, "goodbye": {}} {
+			got := nvrs(t, callKw(t, anon, "getLatestBuilds", []any{"f40-build"}, map[string]any{"package": pkg}))
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("getLatestBuilds(package=%s) with pkg_filter = %v, want %v", pkg, got, want)
+			}
+		}
 		call(t, admin, "setInheritanceData", "f40-build", []any{map[string]any{"parent_id": int64(2), "priority": int64(0),
 			"maxdepth": nil, "intransitive": false, "noconfig": false, "pkg_filter": ""}})
 
