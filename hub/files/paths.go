@@ -136,17 +136,9 @@ func (t *Tree) uploadTarget(u Uploader, dir, name string) (string, error) {
 	if err := noSymlinks(work, clean); err != nil {
 		return "", err
 	}
-	ufn := filepath.Join(udir, ownerFile)
-	f, err := os.OpenFile(ufn, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o644)
+	err = t.markOwner(udir, u.UserID)
 	switch {
 	case err == nil:
-		_, werr := f.WriteString(strconv.FormatInt(u.UserID, 10))
-		if cerr := f.Close(); werr == nil {
-			werr = cerr
-		}
-		if werr != nil {
-			return "", werr
-		}
 	case errors.Is(err, fs.ErrExist):
 		if err := checkOwner(udir, u.UserID, dir); err != nil {
 			return "", err
@@ -155,6 +147,68 @@ func (t *Tree) uploadTarget(u Uploader, dir, name string) (string, error) {
 		return "", err
 	}
 	return fn, nil
+}
+
+// ownersDir holds one file per uploading user, holding the user's id, of
+// which every .user file that user owns is a hard link. It is outside
+// work/, so no upload can reach it.
+const ownersDir = ".upload-owners"
+
+// markOwner creates dir's .user file for userID, failing with fs.ErrExist
+// when dir already has one. The file is a hard link to the user's marker
+// in ownersDir: on some filesystems creating a file costs about a hundred
+// times more than linking one (0.7 ms against 8 µs measured here), and
+// every `koji import` of a file uploads into a new folder. Where linking
+// fails (another filesystem, too many links), the file is written anew.
+func (t *Tree) markOwner(dir string, userID int64) error {
+	ufn := filepath.Join(dir, ownerFile)
+	marker, err := t.ownerMarker(userID)
+	if err == nil {
+		err = os.Link(marker, ufn)
+		if err == nil || errors.Is(err, fs.ErrExist) {
+			return err
+		}
+	}
+	f, err := os.OpenFile(ufn, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o644)
+	if err != nil {
+		return err
+	}
+	_, werr := f.WriteString(strconv.FormatInt(userID, 10))
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	return werr
+}
+
+// ownerMarker returns the path of userID's marker, making it on first use.
+// It is written under a temporary name and linked into place, so no one
+// ever links to a half-written marker, and a marker once made never
+// changes.
+func (t *Tree) ownerMarker(userID int64) (string, error) {
+	dir := filepath.Join(t.Root, ownersDir)
+	marker := filepath.Join(dir, strconv.FormatInt(userID, 10))
+	if st, err := os.Lstat(marker); err == nil && st.Mode().IsRegular() {
+		return marker, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	tmp, err := os.CreateTemp(dir, ".new-")
+	if err != nil {
+		return "", err
+	}
+	defer os.Remove(tmp.Name())
+	_, werr := tmp.WriteString(strconv.FormatInt(userID, 10))
+	if cerr := tmp.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		return "", werr
+	}
+	if err := os.Link(tmp.Name(), marker); err != nil && !errors.Is(err, fs.ErrExist) {
+		return "", err
+	}
+	return marker, nil
 }
 
 // checkOwner fails when dir has a .user file naming another user.
