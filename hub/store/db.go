@@ -14,14 +14,15 @@ import (
 	"sync/atomic"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib" // also registers the "pgx" driver
 	"github.com/jmoiron/sqlx"
 	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
 )
 
-// DB is the hub's database. On SQLite it keeps two pools: one connection for
-// writers (so writers queue in Go instead of failing with SQLITE_BUSY) and a
-// read-only pool for everything else. On PostgreSQL both are one pool.
+// DB is the hub's database. It keeps two pools: one for writers and a
+// read-only one for everything else. On SQLite the writers' pool is one
+// connection, so writers queue in Go instead of failing with SQLITE_BUSY.
 type DB struct {
 	Dialect Dialect
 	write   *sqlx.DB
@@ -41,18 +42,28 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 }
 
 func openPostgres(ctx context.Context, dsn string) (*DB, error) {
-	db, err := sqlx.Open("pgx", dsn)
+	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
-	db.SetMaxOpenConns(20)
-	db.SetMaxIdleConns(20)
-	db.SetConnMaxIdleTime(5 * time.Minute)
-	if err := db.PingContext(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("connect to postgres: %w", err)
+	w := sqlx.NewDb(stdlib.OpenDB(*cfg), "pgx")
+	// Reads run outside transaction blocks (see Begin), so nothing would
+	// roll back a write made by mistake in one: their connections refuse
+	// writes instead, as SQLite's query-only pool does.
+	rcfg := cfg.Copy()
+	rcfg.RuntimeParams["default_transaction_read_only"] = "on"
+	r := sqlx.NewDb(stdlib.OpenDB(*rcfg), "pgx")
+	for _, db := range []*sqlx.DB{w, r} {
+		db.SetMaxOpenConns(20)
+		db.SetMaxIdleConns(20)
+		db.SetConnMaxIdleTime(5 * time.Minute)
+		if err := db.PingContext(ctx); err != nil {
+			w.Close()
+			r.Close()
+			return nil, fmt.Errorf("connect to postgres: %w", err)
+		}
 	}
-	return &DB{Dialect: Postgres, write: db, read: db}, nil
+	return &DB{Dialect: Postgres, write: w, read: r}, nil
 }
 
 func openSQLite(ctx context.Context, path string) (*DB, error) {
@@ -132,6 +143,18 @@ func (db *DB) Begin(ctx context.Context, write bool) (*Tx, error) {
 	// Read before BEGIN, so the snapshot the transaction gets is at least
 	// as new as the writes counted.
 	commits := db.commits.Load()
+	if db.Dialect == Postgres && !write {
+		// PostgreSQL reads at READ COMMITTED, where every statement sees
+		// the data as of its own start, in a transaction block or not. A
+		// read therefore runs its statements on one connection without
+		// BEGIN and ROLLBACK, two round trips fewer, until it needs a block
+		// (see Tx.block).
+		conn, err := pool.Connx(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("begin transaction: %w", err)
+		}
+		return &Tx{conn: conn, db: db, Dialect: db.Dialect, commitsBefore: commits}, nil
+	}
 	tx, err := pool.BeginTxx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("begin transaction: %w", err)
@@ -155,7 +178,10 @@ func (db *DB) InTx(ctx context.Context, write bool, fn func(*Tx) error) error {
 // Tx is one transaction. It creates at most one event, on the first versioned
 // write, so everything a request changes shares one event id as in Koji.
 type Tx struct {
-	tx      *sqlx.Tx
+	tx *sqlx.Tx
+	// conn, for reads on PostgreSQL, is the connection their statements
+	// run on outside a transaction block; tx is nil until block begins one.
+	conn    *sqlx.Conn
 	db      *DB
 	Dialect Dialect
 	write   bool
@@ -191,9 +217,13 @@ func (t *Tx) Writable() bool { return t.write }
 
 // Commit ends the transaction.
 func (t *Tx) Commit() error {
-	if err := t.tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+	if t.tx != nil {
+		if err := t.tx.Commit(); err != nil {
+			t.release()
+			return fmt.Errorf("commit: %w", err)
+		}
 	}
+	t.release()
 	if t.write && !t.keepsAnswers {
 		t.db.commits.Add(1)
 	}
@@ -201,7 +231,51 @@ func (t *Tx) Commit() error {
 }
 
 // Rollback abandons the transaction; calling it after Commit is harmless.
-func (t *Tx) Rollback() { t.tx.Rollback() }
+func (t *Tx) Rollback() {
+	if t.tx != nil {
+		t.tx.Rollback()
+	}
+	t.release()
+}
+
+// release returns a read's connection to the pool.
+func (t *Tx) release() {
+	if t.conn != nil {
+		t.conn.Close()
+		t.conn = nil
+	}
+}
+
+// queryer is what statements run on: a transaction, or a read's connection.
+type queryer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryxContext(ctx context.Context, query string, args ...any) (*sqlx.Rows, error)
+	Rebind(query string) string
+	GetContext(ctx context.Context, dest any, query string, args ...any) error
+	SelectContext(ctx context.Context, dest any, query string, args ...any) error
+}
+
+func (t *Tx) q() queryer {
+	if t.tx != nil {
+		return t.tx
+	}
+	return t.conn
+}
+
+// block makes sure the statements that follow run in a transaction block,
+// which settings for the rest of the transaction (SET LOCAL) and savepoints
+// need. Writes always have one; a read on PostgreSQL begins it here.
+func (t *Tx) block(ctx context.Context) error {
+	if t.tx != nil {
+		return nil
+	}
+	tx, err := t.conn.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	t.tx = tx
+	return nil
+}
 
 // queryHook, when set (by tests), sees every read query before it runs; the
 // plan tests use it to EXPLAIN what the store really asks.
@@ -212,7 +286,7 @@ func (t *Tx) Get(ctx context.Context, dest any, query string, args ...any) error
 	if queryHook != nil {
 		queryHook(query, args)
 	}
-	return t.tx.GetContext(ctx, dest, t.tx.Rebind(query), args...)
+	return t.q().GetContext(ctx, dest, t.q().Rebind(query), args...)
 }
 
 // Select scans all rows into dest, a pointer to a slice.
@@ -220,12 +294,12 @@ func (t *Tx) Select(ctx context.Context, dest any, query string, args ...any) er
 	if queryHook != nil {
 		queryHook(query, args)
 	}
-	return t.tx.SelectContext(ctx, dest, t.tx.Rebind(query), args...)
+	return t.q().SelectContext(ctx, dest, t.q().Rebind(query), args...)
 }
 
 // Exec runs a statement and returns the number of rows it changed.
 func (t *Tx) Exec(ctx context.Context, query string, args ...any) (int64, error) {
-	res, err := t.tx.ExecContext(ctx, t.tx.Rebind(query), args...)
+	res, err := t.q().ExecContext(ctx, t.q().Rebind(query), args...)
 	if err != nil {
 		return 0, err
 	}
@@ -237,13 +311,13 @@ func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sqlx.Rows, 
 	if queryHook != nil {
 		queryHook(query, args)
 	}
-	return t.tx.QueryxContext(ctx, t.tx.Rebind(query), args...)
+	return t.q().QueryxContext(ctx, t.q().Rebind(query), args...)
 }
 
 // InsertID runs an INSERT … RETURNING id and returns the new id.
 func (t *Tx) InsertID(ctx context.Context, query string, args ...any) (int64, error) {
 	var id int64
-	if err := t.tx.GetContext(ctx, &id, t.tx.Rebind(query+" RETURNING id"), args...); err != nil {
+	if err := t.q().GetContext(ctx, &id, t.q().Rebind(query+" RETURNING id"), args...); err != nil {
 		return 0, err
 	}
 	return id, nil
@@ -292,6 +366,9 @@ func (t *Tx) NextEvent() {
 // Savepoint runs fn inside a savepoint: if fn fails, only its changes are
 // undone and the transaction goes on. multiCall runs each call this way.
 func (t *Tx) Savepoint(ctx context.Context, fn func() error) error {
+	if err := t.block(ctx); err != nil {
+		return err
+	}
 	t.sp++
 	name := fmt.Sprintf("sp%d", t.sp)
 	if _, err := t.tx.ExecContext(ctx, "SAVEPOINT "+name); err != nil {
@@ -336,8 +413,8 @@ func Snapshot(ctx context.Context, t *Tx) (string, error) {
 // scheduler assignment. SQLite already commits without a flush (WAL,
 // synchronous=NORMAL), so there it does nothing.
 func (t *Tx) AsyncCommit(ctx context.Context) error {
-	if t.Dialect != Postgres {
-		return nil
+	if t.Dialect != Postgres || !t.write {
+		return nil // a read commits nothing
 	}
 	if _, err := t.tx.ExecContext(ctx, "SET LOCAL synchronous_commit = off"); err != nil {
 		return fmt.Errorf("async commit: %w", err)

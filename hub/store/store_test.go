@@ -143,17 +143,33 @@ func TestSavepointRollsBackAlone(t *testing.T) {
 	})
 }
 
-// TestReadTransactionsCannotWrite: on SQLite, read transactions use a
-// query-only pool, so a method declared read-only cannot write by mistake.
+// TestReadTransactionsCannotWrite: read transactions use a read-only
+// pool, so a method declared read-only cannot write by mistake, before or
+// after it needs a transaction block.
 func TestReadTransactionsCannotWrite(t *testing.T) {
-	db := hubtest.OpenDB(t, hubtest.SQLite)
-	err := db.InTx(ctx, false, func(tx *store.Tx) error {
-		_, err := store.CreateUser(ctx, tx, store.NewUser{Name: "x"})
-		return err
+	hubtest.ForEachBackend(t, func(t *testing.T, db *store.DB) {
+		for _, savepoint := range []bool{false, true} {
+			err := db.InTx(ctx, false, func(tx *store.Tx) error {
+				write := func() error {
+					_, err := store.CreateUser(ctx, tx, store.NewUser{Name: "x"})
+					return err
+				}
+				if savepoint {
+					return tx.Savepoint(ctx, write)
+				}
+				return write()
+			})
+			if err == nil {
+				t.Errorf("a write in a read transaction succeeded (savepoint %v)", savepoint)
+			}
+		}
+		var n int
+		if err := db.InTx(ctx, false, func(tx *store.Tx) error {
+			return tx.Get(ctx, &n, "SELECT COUNT(*) FROM users WHERE name = 'x'")
+		}); err != nil || n != 0 {
+			t.Errorf("users named x: %d (%v), want none", n, err)
+		}
 	})
-	if err == nil {
-		t.Fatal("a write in a read transaction succeeded")
-	}
 }
 
 // TestTagChangesRecorded: writes to tables that shape a tag's content leave
@@ -219,4 +235,76 @@ func TestTagChangesRecorded(t *testing.T) {
 			t.Errorf("rolled back savepoint: err %v, changes of a %d", err, count(a))
 		}
 	})
+}
+
+// TestPostgresReadsOutsideBlock: a read on PostgreSQL runs its statements
+// without a transaction block until it needs one (savepoints, settings for
+// the rest of the transaction), and such settings end with it rather than
+// staying on the pooled connection.
+func TestPostgresReadsOutsideBlock(t *testing.T) {
+	db := hubtest.OpenDB(t, hubtest.Postgres)
+	// Outside a block every statement is a transaction of its own.
+	inBlock := func(tx *store.Tx) bool {
+		t.Helper()
+		var a, b string
+		if err := tx.Get(ctx, &a, "SELECT CAST(pg_current_xact_id() AS TEXT)"); err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.Get(ctx, &b, "SELECT CAST(pg_current_xact_id() AS TEXT)"); err != nil {
+			t.Fatal(err)
+		}
+		return a == b
+	}
+	workMem := func(tx *store.Tx) string {
+		t.Helper()
+		var v string
+		if err := tx.Get(ctx, &v, "SELECT current_setting('work_mem')"); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	tx, err := db.Begin(ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inBlock(tx) {
+		t.Error("a read began a transaction block at once")
+	}
+	def := workMem(tx)
+	if err := tx.Savepoint(ctx, func() error { return tx.Get(ctx, new(int), "SELECT 1") }); err != nil {
+		t.Fatalf("savepoint in a read: %v", err)
+	}
+	if !inBlock(tx) {
+		t.Error("no transaction block after a savepoint")
+	}
+	if _, err := store.Tagged(ctx, tx, store.TaggedQuery{Tags: []int64{1}, Latest: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if got := workMem(tx); got != "32MB" {
+		t.Errorf("work_mem after Tagged = %s, want 32MB", got)
+	}
+	tx.Rollback()
+	// Every later read gets the default again, whichever pooled
+	// connection it is given.
+	for i := 0; i < 3; i++ {
+		err := db.InTx(ctx, false, func(tx *store.Tx) error {
+			if got := workMem(tx); got != def {
+				t.Errorf("a later read has work_mem %s, want %s", got, def)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Writes always run in a block.
+	err = db.InTx(ctx, true, func(tx *store.Tx) error {
+		if !inBlock(tx) {
+			t.Error("a write runs outside a transaction block")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }

@@ -481,6 +481,9 @@ func bigAnswerPlans(ctx context.Context, tx *Tx) error {
 	if tx.Dialect != Postgres {
 		return nil
 	}
+	if err := tx.block(ctx); err != nil {
+		return err
+	}
 	// One round trip for all three.
 	if _, err := tx.Exec(ctx, `SELECT set_config('work_mem', '32MB', true),
 		set_config('parallel_setup_cost', '100', true), set_config('parallel_tuple_cost', '0.01', true)`); err != nil {

@@ -533,7 +533,8 @@ func TestLatestWalkIsIndexOnly(t *testing.T) {
 		if err := db.Vacuum(ctx); err != nil {
 			t.Fatal(err)
 		}
-		tx, err := db.Begin(ctx, false)
+		// A write transaction, for SET LOCAL below; it writes nothing.
+		tx, err := db.Begin(ctx, true)
 		if err != nil {
 			t.Fatal(err)
 		}
