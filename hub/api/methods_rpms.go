@@ -679,19 +679,24 @@ func importRPMFile(ctx context.Context, c *Call, ri rpmImport) (map[string]any, 
 	if err != nil {
 		return nil, hub.GenericError("Invalid rpm %s: %v", filepath.Base(fn), err)
 	}
-	if old, err := store.RPMsByNVRA(ctx, c.Tx, h.Name(), h.Version(), h.Release(), h.Arch(), ptr(int64(0))); err != nil {
-		return nil, err
-	} else if len(old) > 0 {
-		return nil, hub.GenericError("rpm already imported: %s (id=%d)", old[0].NVRA(), old[0].ID)
-	}
 	st, err := os.Stat(fn)
 	if err != nil {
 		return nil, err
 	}
 	r := hub.RPM{BuildID: &b.ID, BuildrootID: ri.brootID, Name: h.Name(), Version: h.Version(), Release: h.Release(),
 		Epoch: h.Epoch(), Arch: h.Arch(), PayloadHash: payloadhash, Size: st.Size(), BuildTime: h.BuildTime()}
-	if r.ID, err = store.InsertRPM(ctx, c.Tx, r); err != nil {
+	if r.ID, err = store.InsertRPMIfNew(ctx, c.Tx, r); err != nil {
 		return nil, err
+	}
+	if r.ID == 0 {
+		old, err := store.RPMsByNVRA(ctx, c.Tx, r.Name, r.Version, r.Release, r.Arch, ptr(int64(0)))
+		if err != nil {
+			return nil, err
+		}
+		if len(old) == 0 {
+			return nil, fmt.Errorf("rpm %s is neither new nor found", r.NVRA())
+		}
+		return nil, hub.GenericError("rpm already imported: %s (id=%d)", old[0].NVRA(), old[0].ID)
 	}
 	dst := files.BuildDir(b.PackageName, b.Version, b.Release) + "/" + files.RPMPath(r.Name, r.Version, r.Release, r.Arch)
 	if _, err := os.Lstat(c.d.Files.Abs(dst)); err == nil {

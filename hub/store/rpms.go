@@ -33,6 +33,26 @@ func InsertRPM(ctx context.Context, tx *Tx, r hub.RPM) (int64, error) {
 	return id, nil
 }
 
+// InsertRPMIfNew inserts r unless an rpm with its name, version, release,
+// arch and external repo exists, and returns the new id, or 0 when one
+// exists: one round trip where a lookup first would take two.
+func InsertRPMIfNew(ctx context.Context, tx *Tx, r hub.RPM) (int64, error) {
+	var ids []int64
+	err := tx.Select(ctx, &ids, `INSERT INTO rpminfo (build_id, buildroot_id, name, version, release, epoch,
+		arch, draft, external_repo_id, payloadhash, size, buildtime, metadata_only, extra)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (name, version, release, arch, external_repo_id) DO NOTHING RETURNING id`,
+		r.BuildID, r.BuildrootID, r.Name, r.Version, r.Release, r.Epoch, r.Arch, r.Draft,
+		r.ExternalRepoID, r.PayloadHash, r.Size, r.BuildTime, r.MetadataOnly, r.Extra)
+	if err != nil {
+		return 0, fmt.Errorf("insert rpm %s: %w", r.NVRA(), err)
+	}
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	return ids[0], nil
+}
+
 // RPMByID returns the rpm or nil.
 func RPMByID(ctx context.Context, tx *Tx, id int64) (*hub.RPM, error) {
 	rows, err := selectRPMs(ctx, tx, " WHERE r.id = ?", id)
