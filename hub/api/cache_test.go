@@ -52,6 +52,38 @@ func TestCachedAnswersFollowWrites(t *testing.T) {
 	})
 }
 
+// TestCachedTaggedMissingTag: cached answers are keyed by the tag as the
+// caller named it, so a missing tag must still fault where the method says
+// so, whatever another call cached, and must answer once it exists.
+func TestCachedTaggedMissingTag(t *testing.T) {
+	hubtest.ForEachBackend(t, func(t *testing.T, db *store.DB) {
+		h := hubtest.Start(t, db)
+		admin := h.Admin(t)
+		for i := 0; i < 2; i++ { // the second answer comes from the cache
+			if rows := callKw(t, admin, "listTagged", []any{"later"}, map[string]any{"strict": false}).([]any); len(rows) != 0 {
+				t.Fatalf("listTagged(later, strict=False) = %v", rows)
+			}
+			if _, err := admin.Call(ctx, "listTagged", "later"); err == nil {
+				t.Error("listTagged(later) of a missing tag did not fault")
+			}
+			if _, err := admin.Call(ctx, "getLatestBuilds", "later"); err == nil {
+				t.Error("getLatestBuilds(later) of a missing tag did not fault")
+			}
+		}
+		id := callKw(t, admin, "createTag", []any{"later"}, nil).(int64)
+		callKw(t, admin, "createEmptyBuild", []any{"hello", "1", "1", nil}, nil)
+		call(t, admin, "packageListAdd", "later", "hello", "kojiadmin")
+		call(t, admin, "tagBuildBypass", "later", "hello-1-1")
+		for _, tag := range []any{"later", id} {
+			for _, m := range []string{"listTagged", "getLatestBuilds", "listTagged"} {
+				if rows := call(t, admin, m, tag).([]any); len(rows) != 1 {
+					t.Errorf("%s(%v) = %v, want hello-1-1", m, tag, rows)
+				}
+			}
+		}
+	})
+}
+
 // TestStringIDs: the calls where Koji takes int() of an id take the koji
 // CLI's string ids too (koji repoinfo 3 sends "3").
 func TestStringIDs(t *testing.T) {

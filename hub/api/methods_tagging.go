@@ -595,14 +595,18 @@ func taggedTag(ctx context.Context, c *Call, info any, event *int64, strict bool
 }
 
 // cachedTagged answers from the result cache when it can (see cache.go).
-func cachedTagged(ctx context.Context, c *Call, kind string, tagID int64, o taggedOpts, compute func() (any, int, error)) (any, error) {
+// The key holds the tag as the caller named it, not its id, so that a hit
+// costs no look-up: within one snapshot a name always means the same tag.
+// Method names the answering method and how it treats a missing tag,
+// since that differs between them.
+func cachedTagged(ctx context.Context, c *Call, method string, tag any, o taggedOpts, compute func() (any, int, error)) (any, error) {
 	snap, err := c.snapshotKey(ctx, o.Event)
 	if err != nil {
 		return nil, err
 	}
 	key := ""
 	if snap != "" {
-		key = fmt.Sprintf("%s|%s|%d|%s", kind, snap, tagID, o.key())
+		key = fmt.Sprintf("%s|%s|%T:%v|%s", method, snap, tag, tag, o.key())
 		if v, ok := c.d.cache.get(key); ok {
 			return v, nil
 		}
@@ -620,14 +624,15 @@ func listTagged(ctx context.Context, c *Call) (any, error) {
 	if err := a.Err(); err != nil {
 		return nil, err
 	}
-	t, err := taggedTag(ctx, c, a.Value("tag"), o.Event, a.Bool("strict"))
-	if err != nil {
-		return nil, err
-	}
-	if t == nil {
-		return []any{}, nil
-	}
-	return cachedTagged(ctx, c, "listTagged", t.ID, o, func() (any, int, error) {
+	tag, strict := a.Value("tag"), a.Bool("strict")
+	return cachedTagged(ctx, c, fmt.Sprintf("listTagged/strict=%v", strict), tag, o, func() (any, int, error) {
+		t, err := taggedTag(ctx, c, tag, o.Event, strict)
+		if err != nil {
+			return nil, 0, err
+		}
+		if t == nil {
+			return []any{}, 0, nil
+		}
 		builds, err := readTagged(ctx, c, t.ID, o)
 		if err != nil {
 			return nil, 0, err
@@ -643,11 +648,12 @@ func getLatestBuilds(ctx context.Context, c *Call) (any, error) {
 	if err := a.Err(); err != nil {
 		return nil, err
 	}
-	tagID, ok, err := latestTagID(ctx, c, a.Value("tag"))
-	if err != nil || !ok {
-		return []any{}, err
-	}
-	return cachedTagged(ctx, c, "listTagged", tagID, o, func() (any, int, error) {
+	tag := a.Value("tag")
+	return cachedTagged(ctx, c, "getLatestBuilds", tag, o, func() (any, int, error) {
+		tagID, ok, err := latestTagID(ctx, c, tag)
+		if err != nil || !ok {
+			return []any{}, 0, err
+		}
 		builds, err := readTagged(ctx, c, tagID, o)
 		if err != nil {
 			return nil, 0, err
