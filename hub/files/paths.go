@@ -198,7 +198,11 @@ func (t *Tree) ownerMarker(userID int64) (string, error) {
 		return "", err
 	}
 	defer os.Remove(tmp.Name())
-	_, werr := tmp.WriteString(strconv.FormatInt(userID, 10))
+	// The mode .user files have always had (CreateTemp makes 0600).
+	werr := tmp.Chmod(0o644)
+	if werr == nil {
+		_, werr = tmp.WriteString(strconv.FormatInt(userID, 10))
+	}
 	if cerr := tmp.Close(); werr == nil {
 		werr = cerr
 	}

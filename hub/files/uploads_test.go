@@ -55,6 +55,12 @@ func TestUploadOwners(t *testing.T) {
 			if shared := inode("cli-import/a") == inode("cli-import/b"); shared != tc.linked {
 				t.Errorf("two folders of one user share their .user file: %v, want %v", shared, tc.linked)
 			}
+			for _, dir := range []string{"cli-import/a", "other"} {
+				st, err := os.Stat(filepath.Join(root, "work", dir, ownerFile))
+				if err != nil || st.Mode().Perm() != 0o644 {
+					t.Errorf("%s/.user: %v, %v; want mode 0644", dir, st.Mode(), err)
+				}
+			}
 			if inode("cli-import/a") == inode("other") {
 				t.Error("two users share a .user file")
 			}
