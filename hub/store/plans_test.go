@@ -84,13 +84,7 @@ func TestPlansUseIndexes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tx, err := db.Begin(ctx, true)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer tx.Rollback()
-		var queries []capturedQuery
-		undo := store.SetQueryHook(func(q string, args []any) { queries = append(queries, capturedQuery{q, args}) })
+		tx, queries, undo := capturing(t, db)
 		for _, event := range []*int64{&ev, nil} {
 			steps := []struct {
 				name string
@@ -124,7 +118,7 @@ func TestPlansUseIndexes(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		for _, q := range queries {
+		for _, q := range *queries {
 			plan := explain(t, tx, db.Dialect, q)
 			aliases := versionedAliases(q.sql)
 			if len(aliases) == 0 {
@@ -154,6 +148,21 @@ func TestPlansUseIndexes(t *testing.T) {
 			}
 		}
 	})
+}
+
+// capturing begins a write transaction, rolled back when the test ends (a
+// write one for SET LOCAL; nothing is written), and records every read
+// query until stop is called.
+func capturing(t *testing.T, db *store.DB) (tx *store.Tx, queries *[]capturedQuery, stop func()) {
+	t.Helper()
+	tx, err := db.Begin(ctx, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(tx.Rollback)
+	queries = new([]capturedQuery)
+	stop = store.SetQueryHook(func(q string, args []any) { *queries = append(*queries, capturedQuery{q, args}) })
+	return tx, queries, stop
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

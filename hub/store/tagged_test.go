@@ -533,14 +533,7 @@ func TestLatestWalkIsIndexOnly(t *testing.T) {
 		if err := db.Vacuum(ctx); err != nil {
 			t.Fatal(err)
 		}
-		// A write transaction, for SET LOCAL below; it writes nothing.
-		tx, err := db.Begin(ctx, true)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer tx.Rollback()
-		var queries []capturedQuery
-		undo := store.SetQueryHook(func(q string, args []any) { queries = append(queries, capturedQuery{q, args}) })
+		tx, queries, undo := capturing(t, db)
 		got, err := store.Tagged(ctx, tx, w.query(nil))
 		undo()
 		if err != nil {
@@ -558,7 +551,7 @@ func TestLatestWalkIsIndexOnly(t *testing.T) {
 			}
 		}
 		var found bool
-		for _, q := range queries {
+		for _, q := range *queries {
 			if !strings.Contains(q.sql, "tag_latest") {
 				continue
 			}
