@@ -246,7 +246,7 @@ func (c *Call) filtered(ctx context.Context, r *Registry) (int, []any, error) {
 	if off, ok := toInt(opts["offset"]); ok && off > 0 {
 		rows = rows[min(int(off), len(rows)):]
 	}
-	if lim, ok := toInt(opts["limit"]); ok && lim >= 0 && int(lim) < len(rows) {
+	if lim, ok := queryLimit(opts); ok && int(lim) < len(rows) {
 		rows = rows[:lim]
 	}
 	return total, rows, nil

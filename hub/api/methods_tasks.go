@@ -656,7 +656,7 @@ func listTasks(ctx context.Context, c *Call) (any, error) {
 		}
 		page.Order = append(page.Order, "t.id")
 	}
-	if v, ok := toInt(q["limit"]); ok {
+	if v, ok := queryLimit(q); ok {
 		page.Limit = &v
 	}
 	if v, ok := toInt(q["offset"]); ok && v > 0 {

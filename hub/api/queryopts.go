@@ -49,7 +49,7 @@ func applyQueryOpts(rows []any, opts map[string]any) (any, error) {
 	if off, ok := toInt(opts["offset"]); ok && off > 0 {
 		rows = rows[min(int(off), len(rows)):]
 	}
-	if lim, ok := toInt(opts["limit"]); ok && lim >= 0 && int(lim) < len(rows) {
+	if lim, ok := queryLimit(opts); ok && int(lim) < len(rows) {
 		rows = rows[:lim]
 	}
 	if truthy(opts["countOnly"]) {
@@ -68,4 +68,11 @@ func applyQueryOpts(rows []any, opts map[string]any) (any, error) {
 		return out, nil
 	}
 	return rows, nil
+}
+
+// queryLimit reads queryOpts' limit. Koji applies a limit only when it is
+// truthy, so 0 (or less) means no limit, not an empty answer.
+func queryLimit(opts map[string]any) (int64, bool) {
+	lim, ok := toInt(opts["limit"])
+	return lim, ok && lim > 0
 }

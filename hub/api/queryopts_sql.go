@@ -40,7 +40,7 @@ func parseQueryOpts(opts map[string]any, fields map[string]string) (sqlQueryOpts
 	if off, ok := toInt(opts["offset"]); ok && off > 0 {
 		q.page.Offset = off
 	}
-	if lim, ok := toInt(opts["limit"]); ok && lim >= 0 {
+	if lim, ok := queryLimit(opts); ok {
 		q.page.Limit = lim
 	}
 	q.countOnly = truthy(opts["countOnly"])
