@@ -20,20 +20,7 @@ var RPMOrderFields = map[string]string{
 	"external_repo_name": "r.external_repo_id", "metadata_only": "r.metadata_only", "extra": "r.extra",
 }
 
-// InsertRPM adds an rpm and returns its id.
-func InsertRPM(ctx context.Context, tx *Tx, r hub.RPM) (int64, error) {
-	id, err := tx.InsertID(ctx, `INSERT INTO rpminfo (build_id, buildroot_id, name, version, release, epoch,
-		arch, draft, external_repo_id, payloadhash, size, buildtime, metadata_only, extra)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.BuildID, r.BuildrootID, r.Name, r.Version, r.Release, r.Epoch, r.Arch, r.Draft,
-		r.ExternalRepoID, r.PayloadHash, r.Size, r.BuildTime, r.MetadataOnly, r.Extra)
-	if err != nil {
-		return 0, fmt.Errorf("insert rpm %s: %w", r.NVRA(), err)
-	}
-	return id, nil
-}
-
-// InsertRPMIfNew inserts r unless an rpm with its name, version, release,
+// InsertRPMIfNew adds r unless an rpm with its name, version, release,
 // arch and external repo exists, and returns the new id, or 0 when one
 // exists: one round trip where a lookup first would take two.
 func InsertRPMIfNew(ctx context.Context, tx *Tx, r hub.RPM) (int64, error) {
@@ -202,12 +189,8 @@ func DeleteRPMSigs(ctx context.Context, tx *Tx, rpmID int64, sigkeys []string) (
 	if len(sigkeys) == 0 {
 		return 0, nil
 	}
-	args := []any{rpmID}
-	for _, k := range sigkeys {
-		args = append(args, k)
-	}
-	q := "DELETE FROM rpmsigs WHERE rpm_id = ? AND sigkey IN (?" + strings.Repeat(", ?", len(sigkeys)-1) + ")"
-	n, err := tx.Exec(ctx, q, args...)
+	in, inArgs := InList(sigkeys)
+	n, err := tx.Exec(ctx, "DELETE FROM rpmsigs WHERE rpm_id = ? AND sigkey IN "+in, append([]any{rpmID}, inArgs...)...)
 	if err != nil {
 		return 0, fmt.Errorf("delete signatures of rpm %d: %w", rpmID, err)
 	}
