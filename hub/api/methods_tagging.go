@@ -871,11 +871,11 @@ func tagHistory(ctx context.Context, c *Call) (any, error) {
 	return applyQueryOpts(rows, opts)
 }
 
-// buildRefs is what refers to a build: its tags now. rpms, archives and
-// component_of need buildroots and archives, which do not exist yet.
-// buildRefs finds what refers to a build, kind by kind as Koji does; lazy
-// answers only the tags when the build has any (the buildroot queries are
-// then not run).
+// buildRefs finds what refers to a build, kind by kind as Koji does: its
+// tags, the rpms of buildroots that used it and when one last did
+// (archives, images and component_of are always empty here). lazy answers
+// only the tags when the build has any; the buildroot queries are then not
+// run.
 func buildRefs(ctx context.Context, c *Call, b *hub.Build, limit *int64, lazy bool) (map[string]any, []store.NamedID, error) {
 	tags, err := store.BuildTags(ctx, c.Tx, b.ID)
 	if err != nil {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"github.com/gokoji/gokoji/hub"
 )
 
 // Task is a row of the task table.
@@ -148,7 +150,7 @@ func SetTaskFields(ctx context.Context, tx *Tx, id int64, fields map[string]any,
 	}
 	// A task leaving OPEN/ASSIGNED leaves its host: its run ends.
 	if st, ok := fields["state"]; ok && n > 0 {
-		if s, ok := st.(int); ok && s != 1 && s != 4 {
+		if s, ok := st.(int); ok && s != hub.TaskOpen && s != hub.TaskAssigned {
 			if err := EndTaskRuns(ctx, tx, id); err != nil {
 				return false, err
 			}
