@@ -34,10 +34,7 @@ func (p *Placement) LinkBack() { p.linkBack = true }
 // the topdir). dst must not exist yet. A hard link is used when possible, so
 // large rpms are not copied.
 func (t *Tree) Stage(src, dst string, removeSrc bool) (*Placement, error) {
-	if _, err := os.Lstat(t.Abs(dst)); err == nil {
-		return nil, fmt.Errorf("%s already exists", dst)
-	}
-	p, err := t.newPlacement(dst)
+	p, err := t.newPlacement(dst, false)
 	if err != nil {
 		return nil, err
 	}
@@ -65,16 +62,10 @@ func (t *Tree) StageBytes(data []byte, dst string) (*Placement, error) {
 // may already exist: Commit then replaces it (atomically, by rename) and
 // Abort puts the old file back.
 func (t *Tree) StageWrite(dst string, replace bool, write func(io.Writer) error) (*Placement, error) {
-	if !replace {
-		if _, err := os.Lstat(t.Abs(dst)); err == nil {
-			return nil, fmt.Errorf("%s already exists", dst)
-		}
-	}
-	p, err := t.newPlacement(dst)
+	p, err := t.newPlacement(dst, replace)
 	if err != nil {
 		return nil, err
 	}
-	p.replace = replace
 	f, err := os.OpenFile(p.tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return nil, err
@@ -90,8 +81,15 @@ func (t *Tree) StageWrite(dst string, replace bool, write func(io.Writer) error)
 	return p, nil
 }
 
-func (t *Tree) newPlacement(dst string) (*Placement, error) {
+// newPlacement prepares a placement of dst, which must not exist unless
+// replace.
+func (t *Tree) newPlacement(dst string, replace bool) (*Placement, error) {
 	abs := t.Abs(dst)
+	if !replace {
+		if _, err := os.Lstat(abs); err == nil {
+			return nil, fmt.Errorf("%s already exists", dst)
+		}
+	}
 	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
 		return nil, err
 	}
@@ -100,7 +98,7 @@ func (t *Tree) newPlacement(dst string) (*Placement, error) {
 	if _, err := rand.Read(r[:]); err != nil {
 		return nil, err
 	}
-	return &Placement{tmp: hiddenName(abs, "tmp", r[:]), dst: abs}, nil
+	return &Placement{tmp: hiddenName(abs, "tmp", r[:]), dst: abs, replace: replace}, nil
 }
 
 // hiddenName is a hidden name beside abs for work in progress.
