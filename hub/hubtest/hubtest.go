@@ -134,7 +134,8 @@ type Hub struct {
 }
 
 // Start bootstraps db (kojiadmin / AdminPassword) and serves it over HTTP
-// until the test ends. configure may adjust the API config.
+// until the test ends. configure may adjust the API config, TopDir too (the
+// hub then keeps its files there rather than in a folder of the test).
 func Start(t testing.TB, db *store.DB, configure ...func(*api.Config)) *Hub {
 	t.Helper()
 	ctx := context.Background()
@@ -147,6 +148,7 @@ func Start(t testing.TB, db *store.DB, configure ...func(*api.Config)) *Hub {
 	for _, f := range configure {
 		f(&cfg)
 	}
+	top = cfg.TopDir // a configure func may move it
 	log := logrus.New()
 	log.SetOutput(testWriter{t})
 	d := api.NewDispatcher(db, cfg, log)
