@@ -36,14 +36,8 @@ func keepTagLatest(ctx context.Context, tx *Tx, cols map[string]any) error {
 		c.add("pkg_id = ?", pkg)
 	}
 	if tx.Dialect == Postgres {
-		// Two hubs tagging into the same tag and package at once would
-		// each compute the newest listing without the other's, and the
-		// second insert would fail. The lock makes the second wait; its
-		// statements then see the first's commit (READ COMMITTED). A
-		// colliding key only makes unrelated writers wait.
-		key := fmt.Sprint(cols["tag_id"], "/", pkg)
-		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", key); err != nil {
-			return fmt.Errorf("lock tag_latest: %w", err)
+		if err := lockTagLatest(ctx, tx, cols["tag_id"], pkg, ok); err != nil {
+			return err
 		}
 	}
 	if _, err := tx.Exec(ctx, "DELETE FROM tag_latest"+c.where(), c.args...); err != nil {
@@ -56,6 +50,32 @@ func keepTagLatest(ctx context.Context, tx *Tx, cols map[string]any) error {
 	if _, err := tx.Exec(ctx, `INSERT INTO tag_latest (tag_id, pkg_id, build_id, create_event)
 		SELECT tag_id, pkg_id, build_id, create_event FROM tag_listing tl`+c.where(), c.args...); err != nil {
 		return fmt.Errorf("fill tag_latest: %w", err)
+	}
+	return nil
+}
+
+// lockTagLatest serialises, across hubs, the upkeep of one tag's
+// tag_latest rows. Two transactions tagging into the same tag and package
+// at once would each compute the newest listing without the other's, and
+// the second insert would fail; so would a rewrite of the whole tag
+// (deleteTag) with a tagging that commits between its DELETE and INSERT.
+// Upkeep of one package holds the tag's lock shared and the package's lock
+// exclusive, in that order; a whole-tag rewrite holds the tag's lock
+// exclusive. The waiting transaction's statements then see the other's
+// commit (READ COMMITTED). A colliding key only makes unrelated writers
+// wait.
+func lockTagLatest(ctx context.Context, tx *Tx, tag, pkg any, onePackage bool) error {
+	tagKey := fmt.Sprint(tag)
+	var err error
+	if onePackage {
+		// Target list items are evaluated in order.
+		_, err = tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared(hashtextextended(?, 0)),
+			pg_advisory_xact_lock(hashtextextended(?, 0))`, tagKey, fmt.Sprint(tag, "/", pkg))
+	} else {
+		_, err = tx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", tagKey)
+	}
+	if err != nil {
+		return fmt.Errorf("lock tag_latest: %w", err)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gokoji/gokoji/hub"
 	"github.com/gokoji/gokoji/hub/hubtest"
@@ -513,6 +514,69 @@ func TestTagLatestConcurrentTagging(t *testing.T) {
 		}
 		checkTagLatest(t, db, round)
 	}
+}
+
+// TestTagLatestWholeTagRewriteWaits: a rewrite of a whole tag's
+// tag_latest rows (as deleteTag does) that starts while a tagging into the
+// tag is uncommitted waits for it, instead of failing on the row the
+// tagging adds when it commits between the rewrite's DELETE and INSERT.
+func TestTagLatestWholeTagRewriteWaits(t *testing.T) {
+	db := hubtest.OpenDB(t, hubtest.Postgres)
+	w := newLatestWorld(t, db)
+	tag, p := w.tags[0], w.pkgs[3]
+	old, newer := w.builds[p][0], w.builds[p][1]
+	if err := db.InTx(ctx, true, func(tx *store.Tx) error {
+		return store.TagListing.Insert(ctx, tx, w.user, map[string]any{"tag_id": tag, "build_id": old, "pkg_id": p})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	tagging, err := db.Begin(ctx, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tagging.Rollback()
+	if err := store.TagListing.Insert(ctx, tagging, w.user, map[string]any{"tag_id": tag, "build_id": newer, "pkg_id": p}); err != nil {
+		t.Fatal(err)
+	}
+	pid := make(chan int64, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- db.InTx(ctx, true, func(tx *store.Tx) error {
+			var id int64
+			if err := tx.Get(ctx, &id, "SELECT pg_backend_pid()"); err != nil {
+				return err
+			}
+			pid <- id
+			_, err := store.TagListing.Revoke(ctx, tx, w.user, map[string]any{"tag_id": tag})
+			return err
+		})
+	}()
+	// Commit the tagging only once the rewrite waits for it.
+	var rewriter int64
+	select {
+	case rewriter = <-pid:
+	case err := <-done:
+		t.Fatalf("the rewrite ended before it began: %v", err)
+	}
+	for waiting := false; !waiting; {
+		if err := db.InTx(ctx, false, func(tx *store.Tx) error {
+			return tx.Get(ctx, &waiting, "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = ? AND NOT granted)", rewriter)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("the rewrite did not wait for the uncommitted tagging (err %v)", err)
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	if err := tagging.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("whole-tag rewrite failed after a concurrent tagging: %v", err)
+	}
+	checkTagLatest(t, db, 0)
 }
 
 // TestLatestWalkIsIndexOnly checks that the latest builds read tag_latest
