@@ -21,16 +21,6 @@ func BuildStateName(state int) string {
 	return fmt.Sprint(state)
 }
 
-// BuildStateByName maps "COMPLETE" etc. to the number; ok is false for others.
-func BuildStateByName(name string) (int, bool) {
-	for i, n := range buildStateNames {
-		if n == name {
-			return i, true
-		}
-	}
-	return 0, false
-}
-
 // Package is a row of the package table.
 type Package struct {
 	ID   int64  `db:"id" xmlrpc:"id"`

@@ -91,14 +91,10 @@ func (p *optionParser) list(short, long, help string) *option {
 // values holds parsed options by dest; an absent dest is Python's None.
 type values map[string]any
 
-func (v values) has(dest string) bool { _, ok := v[dest]; return ok }
-func (v values) b(dest string) bool   { x, _ := v[dest].(bool); return x }
-func (v values) s(dest string) string { x, _ := v[dest].(string); return x }
-func (v values) i(dest string) int    { x, _ := v[dest].(int); return x }
-func (v values) f(dest string) float64 {
-	x, _ := v[dest].(float64)
-	return x
-}
+func (v values) has(dest string) bool   { _, ok := v[dest]; return ok }
+func (v values) b(dest string) bool     { x, _ := v[dest].(bool); return x }
+func (v values) s(dest string) string   { x, _ := v[dest].(string); return x }
+func (v values) i(dest string) int      { x, _ := v[dest].(int); return x }
 func (v values) l(dest string) []string { x, _ := v[dest].([]string); return x }
 
 // usageError is parser.error(): usage and "koji: error: msg" on stderr, exit 2.

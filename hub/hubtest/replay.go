@@ -49,22 +49,17 @@ type ReplayResult struct {
 	Skipped  map[string]int // method → exchanges skipped as not yet served
 }
 
-// Replay sends every recorded request of a scenario to h in order and
+// ReplaySkipping sends every recorded request of a scenario to h in order and
 // compares each answer structurally with the recorded one: the same HTTP
 // status, the same fault code, the same struct keys and value types, and the
 // same values except for ids of sessions and events and timestamps.
 // Exchanges using a method for which supported is false are skipped and
 // counted. Recorded session ids are mapped to the sessions our hub issued.
-func Replay(t *testing.T, h *Hub, scenario string, supported func(method string) bool) ReplayResult {
-	t.Helper()
-	return ReplaySkipping(t, h, scenario, supported, nil)
-}
-
-// ReplaySkipping is Replay with a second, finer filter: skip names the
-// exchanges (by sequence number) whose recorded answer depends on a part of
-// the hub not built yet even though their methods are served, e.g. history
-// answers that hold rows of tables another part adds. It returns why (a
-// non-empty reason counted under Skipped) or "".
+// skip is a second, finer filter (nil for none): it names the exchanges (by
+// sequence number) whose recorded answer depends on a part of the hub not
+// built yet even though their methods are served, e.g. history answers that
+// hold rows of tables another part adds. It returns why (a non-empty reason
+// counted under Skipped) or "".
 func ReplaySkipping(t *testing.T, h *Hub, scenario string, supported func(method string) bool, skip func(seq string) string) ReplayResult {
 	t.Helper()
 	dir := filepath.Join(TranscriptsDir(t), scenario)

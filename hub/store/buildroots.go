@@ -246,14 +246,6 @@ func RepoExists(ctx context.Context, tx *Tx, id int64) (bool, error) {
 	return n > 0, nil
 }
 
-// SetRPMBuildroot records the buildroot an rpm was built in.
-func SetRPMBuildroot(ctx context.Context, tx *Tx, rpmID, brootID int64) error {
-	if _, err := tx.Exec(ctx, "UPDATE rpminfo SET buildroot_id = ? WHERE id = ?", brootID, rpmID); err != nil {
-		return fmt.Errorf("set buildroot of rpm %d: %w", rpmID, err)
-	}
-	return nil
-}
-
 // CancelTaskBuilds cancels the BUILDING builds of those tasks among ids that
 // are still unfinished (about to be canceled), as Koji's Task.cancel does.
 // Call it before the tasks themselves change state.

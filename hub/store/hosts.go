@@ -174,18 +174,6 @@ func SetHostData(ctx context.Context, tx *Tx, hostID int64, maxjobs *int64, doc 
 	return nil
 }
 
-// HostData returns the stored scheduler data document ("" if none).
-func HostData(ctx context.Context, tx *Tx, hostID int64) (string, error) {
-	var doc *string
-	if err := tx.Get(ctx, &doc, "SELECT data FROM host WHERE id = ?", hostID); err != nil {
-		return "", fmt.Errorf("read host data %d: %w", hostID, err)
-	}
-	if doc == nil {
-		return "", nil
-	}
-	return *doc, nil
-}
-
 // AllHostArches lists the arch strings of every host's current config.
 func AllHostArches(ctx context.Context, tx *Tx) ([]string, error) {
 	var out []string

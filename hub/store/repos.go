@@ -113,14 +113,6 @@ func SetRepoState(ctx context.Context, tx *Tx, id int64, state int, nowUS int64)
 	return nil
 }
 
-// SetRepoEndEvent records the first event that changed the tag after the repo.
-func SetRepoEndEvent(ctx context.Context, tx *Tx, id, event int64) error {
-	if _, err := tx.Exec(ctx, "UPDATE repo SET end_event = ? WHERE id = ? AND end_event IS NULL", event, id); err != nil {
-		return fmt.Errorf("set end event of repo %d: %w", id, err)
-	}
-	return nil
-}
-
 // RepoRequest is a row of repo_queue with names.
 type RepoRequest struct {
 	ID        int64  `db:"id"`

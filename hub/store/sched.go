@@ -134,21 +134,6 @@ func SetRefusal(ctx context.Context, tx *Tx, r Refusal) error {
 	return nil
 }
 
-// TaskRefusals lists the refusals of a task (or of all tasks when taskID is 0).
-func TaskRefusals(ctx context.Context, tx *Tx, taskID int64) ([]Refusal, error) {
-	q := "SELECT task_id, host_id, by_host, soft, msg, time_us FROM scheduler_task_refusals"
-	var args []any
-	if taskID != 0 {
-		q += " WHERE task_id = ?"
-		args = append(args, taskID)
-	}
-	var out []Refusal
-	if err := tx.Select(ctx, &out, q+" ORDER BY id", args...); err != nil {
-		return nil, fmt.Errorf("read refusals: %w", err)
-	}
-	return out, nil
-}
-
 // MarkSilentHostsNotReady clears ready on hosts with no heartbeat since
 // before and returns their ids.
 func MarkSilentHostsNotReady(ctx context.Context, tx *Tx, beforeUS int64) ([]int64, error) {
@@ -199,17 +184,6 @@ func OrphanedTasks(ctx context.Context, tx *Tx, beforeUS int64) ([]StaleTask, er
 		AND COALESCE(h.update_us, 0) < ? AND COALESCE(t.start_us, 0) < ? ORDER BY t.id`
 	if err := tx.Select(ctx, &out, q, beforeUS, beforeUS); err != nil {
 		return nil, fmt.Errorf("read orphaned tasks: %w", err)
-	}
-	return out, nil
-}
-
-// ReadyHostIDs lists enabled, ready hosts, least loaded first.
-func ReadyHostIDs(ctx context.Context, tx *Tx) ([]int64, error) {
-	var out []int64
-	q := `SELECT h.id FROM host h JOIN host_config hc ON hc.host_id = h.id AND hc.active = TRUE
-		WHERE h.ready = TRUE AND hc.enabled = TRUE ORDER BY h.task_load, h.id`
-	if err := tx.Select(ctx, &out, q); err != nil {
-		return nil, fmt.Errorf("read ready hosts: %w", err)
 	}
 	return out, nil
 }
