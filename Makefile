@@ -55,6 +55,7 @@ docs:
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecodeCall -fuzztime 60s ./hub/xmlrpc/
 	$(GO) test -run '^$$' -fuzz FuzzDecodeResponse -fuzztime 60s ./hub/xmlrpc/
+	$(GO) test -run '^$$' -fuzz FuzzRead -fuzztime 60s ./hub/rpmhdr/
 
 clean:
 	rm -rf bin

@@ -3,6 +3,7 @@ package api_test
 import (
 	"crypto/md5"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"hash/adler32"
@@ -36,6 +37,13 @@ func TestImportBadInput(t *testing.T) {
 	corrupt[len(corrupt)-100] ^= 0xff
 	badHeader := append([]byte(nil), src...)
 	copy(badHeader[96:99], "xyz")
+	// The main header's first index entry made an int32 array of 2^32-1
+	// values: the rpm library alone would ask for 32 GiB and kill the hub.
+	hugeEntry := append([]byte(nil), src...)
+	sigLen := 16 + 16*int(binary.BigEndian.Uint32(src[104:])) + int(binary.BigEndian.Uint32(src[108:]))
+	entry := 96 + sigLen + (8-sigLen%8)%8 + 16
+	binary.BigEndian.PutUint32(hugeEntry[entry+4:], 4)
+	binary.BigEndian.PutUint32(hugeEntry[entry+12:], 0xFFFFFFFF)
 	hubtest.ForEachBackend(t, func(t *testing.T, db *store.DB) {
 		h := hubtest.Start(t, db)
 		admin := h.Admin(t)
@@ -52,6 +60,7 @@ func TestImportBadInput(t *testing.T) {
 			{name: "truncated rpm", file: srcName, data: truncated, code: hub.CodeGeneric, msg: "truncated"},
 			{name: "corrupt payload", file: srcName, data: corrupt, code: hub.CodeGeneric, msg: "corrupt"},
 			{name: "bad header magic", file: srcName, data: badHeader, code: hub.CodeGeneric, msg: "bad signature header magic"},
+			{name: "index entry past its data", file: srcName, data: hugeEntry, code: hub.CodeGeneric, msg: "header: entry overruns the data"},
 			{name: "not an rpm", file: srcName, data: []byte("hello, I am a text file\n"), code: hub.CodeGeneric, msg: "not an rpm file"},
 			{name: "empty file", file: srcName, data: []byte{}, code: hub.CodeGeneric, msg: "Invalid rpm"},
 			{name: "name differs from header", file: "other-1.0-1.src.rpm", data: src, code: hub.CodeGeneric,

@@ -69,29 +69,20 @@ func Open(path string) (*RPM, error) {
 
 // Read reads an RPM's lead and headers from r and leaves r at the payload.
 func Read(r io.Reader) (*RPM, error) {
-	var seen bytes.Buffer
-	pkg, err := rpm.Read(io.TeeReader(r, &seen))
+	b, err := readHeaders(r)
 	if err != nil {
-		b := seen.Bytes()
-		if errors.Is(err, rpm.ErrNotRPMFile) || len(b) == 0 ||
-			!bytes.HasPrefix(leadMagic, b[:min(len(b), 4)]) {
-			return nil, invalid("not an rpm file (bad lead magic)")
-		}
+		return nil, err
+	}
+	pkg, err := rpm.Read(bytes.NewReader(b))
+	if err != nil {
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 			return nil, invalid("truncated header")
 		}
 		return nil, invalid("%v", err)
 	}
-	b := seen.Bytes()
-	if len(b) < leadSize+16 || !bytes.Equal(b[leadSize:leadSize+3], headerMagic) {
-		return nil, invalid("bad signature header magic")
-	}
 	sigLen := headerLen(b[leadSize:])
 	sigLen += (8 - sigLen%8) % 8
 	hdrStart := leadSize + sigLen
-	if int64(len(b)) < hdrStart+16 || !bytes.Equal(b[hdrStart:hdrStart+3], headerMagic) {
-		return nil, invalid("bad header magic")
-	}
 	return &RPM{
 		pkg:       pkg,
 		sigHeader: append([]byte(nil), b[leadSize:hdrStart]...),
