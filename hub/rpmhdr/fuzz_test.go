@@ -78,51 +78,37 @@ func TestDamagedIndex(t *testing.T) {
 	sigLen := 16 + 16*il + dl
 	sigLen += (8 - sigLen%8) % 8
 	hdr := 96 + sigLen
+	hdl := binary.BigEndian.Uint32(golden[hdr+12:]) // the main header's data size
+	// Where the edits write, from the main header's start: its entry count,
+	// and its first entry's type, offset and count.
+	const entries, typ, off, count = 8, 16 + 4, 16 + 8, 16 + 12
+	type edit struct {
+		at    int
+		value uint32
+	}
 	for _, tc := range []struct {
 		name  string
-		field int // byte offset in the first entry: 4 type, 8 offset, 12 count
-		value uint32
-		intro bool // write value as the header's entry count instead
+		edits []edit
 	}{
-		{"int32 count of 2^32-1", 12, 0xFFFFFFFF, false},
-		{"int64 count past the data", 12, 1 << 28, false},
-		{"offset past the data", 8, 0x7FFFFFFF, false},
-		{"no values", 12, 0, false},
-		{"unknown type", 4, 77, false},
-		{"entry count past the limit", 8, 0x00FFFFFF, true},
+		{"int32 count of 2^32-1", []edit{{typ, 4}, {count, 0xFFFFFFFF}}},
+		{"int64 count past the data", []edit{{typ, 5}, {count, 1 << 28}}},
+		{"offset past the data", []edit{{off, 0x7FFFFFFF}}},
+		{"no values", []edit{{typ, 4}, {count, 0}}},
+		{"unknown type", []edit{{typ, 77}}},
+		{"entry count past the limit", []edit{{entries, 0x00FFFFFF}}},
+		// Sixteen strings in the data's last sixteen bytes (the region
+		// trailer), which hold fewer than fifteen NULs.
+		{"string array past the data", []edit{{typ, 8}, {off, hdl - 16}, {count, 16}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			b := bytes.Clone(golden)
-			at := hdr + 16 + tc.field
-			if tc.intro {
-				at = hdr + tc.field
+			for _, e := range tc.edits {
+				binary.BigEndian.PutUint32(b[hdr+e.at:], e.value)
 			}
-			if tc.field == 12 && !tc.intro {
-				// Make the entry an int array so the count matters.
-				typ := uint32(4)
-				if tc.value == 1<<28 {
-					typ = 5
-				}
-				binary.BigEndian.PutUint32(b[hdr+16+4:], typ)
-			}
-			binary.BigEndian.PutUint32(b[at:], tc.value)
 			_, err := rpmhdr.Read(bytes.NewReader(b))
 			if !errors.Is(err, rpmhdr.ErrInvalid) {
 				t.Fatalf("Read answered %v, want ErrInvalid", err)
 			}
 		})
 	}
-	t.Run("string array past the data", func(t *testing.T) {
-		b := bytes.Clone(golden)
-		// Sixteen strings in the data's last sixteen bytes (the region
-		// trailer), which hold fewer than fifteen NULs.
-		hdl := binary.BigEndian.Uint32(b[hdr+12:])
-		binary.BigEndian.PutUint32(b[hdr+16+4:], 8)
-		binary.BigEndian.PutUint32(b[hdr+16+8:], hdl-16)
-		binary.BigEndian.PutUint32(b[hdr+16+12:], 16)
-		_, err := rpmhdr.Read(bytes.NewReader(b))
-		if !errors.Is(err, rpmhdr.ErrInvalid) {
-			t.Fatalf("Read answered %v, want ErrInvalid", err)
-		}
-	})
 }
