@@ -314,7 +314,7 @@ func repoRefs(ctx context.Context, c *Call, info any) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	brs, err := store.ListBuildroots(ctx, c.Tx, store.BuildrootFilter{RepoID: &id}, store.Page{Limit: -1})
+	brs, err := store.ListBuildroots(ctx, c.Tx, store.BuildrootFilter{RepoID: &id}, store.NoPage)
 	if err != nil {
 		return nil, err
 	}

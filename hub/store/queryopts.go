@@ -11,7 +11,7 @@ import (
 type Page struct {
 	Order  []OrderBy // in priority order
 	Offset int64     // 0 = from the start
-	Limit  int64     // < 0 = no limit
+	Limit  int64     // 0 or less = no limit, so the zero value reads everything
 }
 
 // OrderBy is one ORDER BY term. Expr comes from a fixed map of the caller's,
@@ -21,8 +21,9 @@ type OrderBy struct {
 	Desc bool
 }
 
-// NoPage is "everything, in the default order".
-var NoPage = Page{Limit: -1}
+// NoPage is "everything, in the default order": the zero value, named for
+// the reader.
+var NoPage = Page{}
 
 // clause renders ORDER BY/LIMIT/OFFSET; def is the default order.
 func (p Page) clause(d Dialect, def string) string {
@@ -43,7 +44,7 @@ func (p Page) clause(d Dialect, def string) string {
 	} else if def != "" {
 		b.WriteString(" ORDER BY " + def)
 	}
-	if p.Limit >= 0 {
+	if p.Limit > 0 {
 		fmt.Fprintf(&b, " LIMIT %d", p.Limit)
 	} else if p.Offset > 0 {
 		b.WriteString(" LIMIT " + d.noLimit())
@@ -65,7 +66,7 @@ func count(ctx context.Context, tx *Tx, fromWhere string, p Page, args []any) (i
 	if n < 0 {
 		n = 0
 	}
-	if p.Limit >= 0 && n > p.Limit {
+	if p.Limit > 0 && n > p.Limit {
 		n = p.Limit
 	}
 	return n, nil

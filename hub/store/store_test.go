@@ -308,3 +308,36 @@ func TestPostgresReadsOutsideBlock(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestPageZeroValue: a zero Page reads every row, as NoPage does; a limit
+// or an offset cuts the answer in SQL.
+func TestPageZeroValue(t *testing.T) {
+	hubtest.ForEachBackend(t, func(t *testing.T, db *store.DB) {
+		newLatestWorld(t, db) // 60 builds
+		for _, tc := range []struct {
+			name string
+			page store.Page
+			want int
+		}{
+			{"zero value", store.Page{}, 60},
+			{"NoPage", store.NoPage, 60},
+			{"limit", store.Page{Limit: 7}, 7},
+			{"offset alone", store.Page{Offset: 55}, 5},
+			{"offset and limit", store.Page{Offset: 58, Limit: 7}, 2},
+		} {
+			err := db.InTx(ctx, false, func(tx *store.Tx) error {
+				got, err := store.ListBuilds(ctx, tx, store.BuildFilter{}, tc.page)
+				if err != nil {
+					return err
+				}
+				if len(got) != tc.want {
+					t.Errorf("%s: %d builds, want %d", tc.name, len(got), tc.want)
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+}
