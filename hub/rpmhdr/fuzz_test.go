@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -111,4 +112,46 @@ func TestDamagedIndex(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzParseSigHeader feeds damaged signature headers, as addRPMSig receives
+// them from any client with the sign permission, to the hand-written parts
+// that read them: ParseSigHeader, the OpenPGP key id, and Splice. They must
+// refuse with ErrInvalid, never panic. The seeds are the golden rpms'
+// signature headers and one carrying a made-up v4 RSA signature packet.
+func FuzzParseSigHeader(f *testing.F) {
+	golden, err := os.ReadFile("../../testdata/golden/rpms/tiny-noarch-1.0-1.noarch.rpm")
+	if err != nil {
+		f.Fatal(err)
+	}
+	h, err := rpmhdr.Read(bytes.NewReader(golden))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(h.SigHeader())
+	// A v4 signature packet (old format, 2-byte length) whose unhashed
+	// subpackets name issuer key 0102030405060708.
+	body := []byte{4, 0, 1, 8, 0, 0, 0, 10, 9, 16, 1, 2, 3, 4, 5, 6, 7, 8, 0xab, 0xcd}
+	packet := append([]byte{0x89, 0, byte(len(body))}, body...)
+	signed := []byte{0x8e, 0xad, 0xe8, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, byte(len(packet))}
+	signed = binary.BigEndian.AppendUint32(signed, 268) // RSA header signature
+	signed = binary.BigEndian.AppendUint32(signed, 7)   // binary
+	signed = binary.BigEndian.AppendUint32(signed, 0)
+	signed = binary.BigEndian.AppendUint32(signed, uint32(len(packet)))
+	f.Add(append(signed, packet...))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		check := func(what string, err error) {
+			if err != nil && !errors.Is(err, rpmhdr.ErrInvalid) {
+				t.Fatalf("%s failed with %v, which is not ErrInvalid", what, err)
+			}
+		}
+		h, err := rpmhdr.ParseSigHeader(b)
+		check("ParseSigHeader", err)
+		if err == nil {
+			h.MD5()
+			_, err := h.KeyID()
+			check("KeyID", err)
+		}
+		check("Splice", rpmhdr.Splice(io.Discard, bytes.NewReader(golden), b))
+	})
 }
