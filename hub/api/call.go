@@ -84,6 +84,12 @@ func (c *Call) HostID() int64 { return c.hostID }
 type Session struct {
 	store.Session
 	User hub.User
+	// Perms are the user's permissions as read with the session; nil when
+	// they were not (Call.Perms then reads them).
+	Perms []string
+	// HostID, when not nil, is the host whose user this is (0 for none),
+	// as read with the session.
+	HostID *int64
 }
 
 // UserID is the caller's user id, 0 when anonymous.
@@ -101,6 +107,9 @@ func (c *Call) Config() Config { return c.d.Config }
 func (c *Call) Perms(ctx context.Context) ([]string, error) {
 	if c.Session == nil {
 		return nil, nil
+	}
+	if c.perms == nil {
+		c.perms = c.Session.Perms
 	}
 	if c.perms == nil {
 		p, err := store.UserPermNames(ctx, c.Tx, c.Session.UserID, true)
@@ -144,8 +153,14 @@ func (c *Call) AssertPerm(ctx context.Context, perm string) error {
 	return nil
 }
 
-// InvalidatePerms drops the cached permissions after a change to them.
-func (c *Call) InvalidatePerms() { c.perms = nil }
+// InvalidatePerms drops the cached permissions after a change to them,
+// those read with the session too.
+func (c *Call) InvalidatePerms() {
+	c.perms = nil
+	if c.Session != nil {
+		c.Session.Perms = nil
+	}
+}
 
 func (c *Call) checkAccess(ctx context.Context, a Access) error {
 	switch {
@@ -171,9 +186,14 @@ func (c *Call) assertHost(ctx context.Context) error {
 	if c.Session == nil {
 		return hub.AuthError("Not logged-in")
 	}
-	id, err := store.HostIDForUser(ctx, c.Tx, c.Session.UserID)
-	if err != nil {
-		return err
+	var id int64
+	if c.Session.HostID != nil {
+		id = *c.Session.HostID
+	} else {
+		var err error
+		if id, err = store.HostIDForUser(ctx, c.Tx, c.Session.UserID); err != nil {
+			return err
+		}
 	}
 	if id == 0 {
 		return hub.AuthError("User %d is not a host", c.Session.UserID)

@@ -55,7 +55,7 @@ func (d *Dispatcher) authenticate(ctx context.Context, tx *store.Tx, req *Reques
 			return nil, hub.Errorf(hub.CodeRetry, "unable to retry call %d (method %s) for session %d", *c, req.Method, s.ID)
 		}
 	}
-	return &Session{Session: *s, User: *user}, nil
+	return &Session{Session: *s, User: *user, Perms: cs.Perms, HostID: &cs.HostID}, nil
 }
 
 // sessionExpired: a session lives SessionTimeout from its start or last

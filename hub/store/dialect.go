@@ -81,6 +81,14 @@ func TableExists(ctx context.Context, tx *Tx, name string) (bool, error) {
 	return n > 0, nil
 }
 
+// jsonArrayAgg aggregates expr into a JSON array as text, "[]" for no rows.
+func (d Dialect) jsonArrayAgg(expr string) string {
+	if d == Postgres {
+		return "COALESCE(CAST(json_agg(" + expr + ") AS TEXT), '[]')"
+	}
+	return "json_group_array(" + expr + ")"
+}
+
 // noLimit is a LIMIT that limits nothing, for an OFFSET without a limit.
 func (d Dialect) noLimit() string {
 	if d == Postgres {

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/gokoji/gokoji/hub"
 )
@@ -61,6 +63,11 @@ type CallerSession struct {
 	// Exclusives are the user's open sessions holding the exclusive lock
 	// (this one too, if it holds it), oldest first.
 	Exclusives []Session
+	// Perms are the user's permission names, groups' included: sorted,
+	// distinct, never nil.
+	Perms []string
+	// HostID is the host whose user the session's user is, 0 for none.
+	HostID int64
 }
 
 // ReadCallerSession returns the session with its user and the user's
@@ -71,9 +78,22 @@ func ReadCallerSession(ctx context.Context, tx *Tx, id int64) (*CallerSession, e
 		UserName     *string `db:"user_name"`
 		UserStatus   *int    `db:"user_status"`
 		UserUserType *int    `db:"user_usertype"`
+		UserPerms    string  `db:"user_perms"`
+		GroupPerms   string  `db:"group_perms"`
+		HostID       *int64  `db:"host_id"`
 	}
+	// The permissions and the host are read here too, as most calls that
+	// change anything check one or the other: a round trip fewer each.
+	agg := tx.Dialect.jsonArrayAgg("p.name")
 	q := "SELECT " + prefixCols("s", sessionCols) + `, u.name AS user_name, u.status AS user_status,
-		u.usertype AS user_usertype FROM sessions s LEFT JOIN users u ON u.id = s.user_id
+		u.usertype AS user_usertype,
+		(SELECT ` + agg + ` FROM user_perms up JOIN permissions p ON p.id = up.perm_id
+			WHERE up.user_id = s.user_id AND up.active = TRUE) AS user_perms,
+		(SELECT ` + agg + ` FROM user_groups ug JOIN users g ON g.id = ug.group_id
+			JOIN user_perms up ON up.user_id = ug.group_id JOIN permissions p ON p.id = up.perm_id
+			WHERE ug.user_id = s.user_id AND ug.active = TRUE AND up.active = TRUE) AS group_perms,
+		(SELECT MIN(h.id) FROM host h WHERE h.user_id = s.user_id) AS host_id
+		FROM sessions s LEFT JOIN users u ON u.id = s.user_id
 		WHERE s.id = ? OR (s.user_id = (SELECT user_id FROM sessions WHERE id = ?)
 		AND s.closed = FALSE AND s.exclusive = TRUE) ORDER BY s.id`
 	if err := tx.Select(ctx, &rows, q, id, id); err != nil {
@@ -87,6 +107,14 @@ func ReadCallerSession(ctx context.Context, tx *Tx, id int64) (*CallerSession, e
 			if r.UserName != nil && r.UserStatus != nil && r.UserUserType != nil {
 				out.User = &hub.User{ID: r.UserID, Name: *r.UserName, Status: *r.UserStatus, UserType: *r.UserUserType}
 			}
+			perms, err := permNames(r.UserPerms, r.GroupPerms)
+			if err != nil {
+				return nil, fmt.Errorf("read session %d: %w", id, err)
+			}
+			out.Perms = perms
+			if r.HostID != nil {
+				out.HostID = *r.HostID
+			}
 		}
 		if !r.Closed && r.Exclusive != nil && *r.Exclusive {
 			exclusives = append(exclusives, r.Session)
@@ -96,6 +124,21 @@ func ReadCallerSession(ctx context.Context, tx *Tx, id int64) (*CallerSession, e
 		out.Exclusives = exclusives
 	}
 	return out, nil
+}
+
+// permNames merges JSON arrays of permission names into one sorted,
+// distinct list.
+func permNames(arrays ...string) ([]string, error) {
+	names := []string{}
+	for _, a := range arrays {
+		var part []string
+		if err := json.Unmarshal([]byte(a), &part); err != nil {
+			return nil, fmt.Errorf("permission names %q: %w", a, err)
+		}
+		names = append(names, part...)
+	}
+	slices.Sort(names)
+	return slices.Compact(names), nil
 }
 
 // UserSessions lists a user's open sessions, oldest first.

@@ -3,8 +3,11 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"reflect"
 	"testing"
 
+	"github.com/gokoji/gokoji/hub"
 	"github.com/gokoji/gokoji/hub/hubtest"
 	"github.com/gokoji/gokoji/hub/store"
 )
@@ -332,6 +335,106 @@ func TestPageZeroValue(t *testing.T) {
 				}
 				if len(got) != tc.want {
 					t.Errorf("%s: %d builds, want %d", tc.name, len(got), tc.want)
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+}
+
+// TestCallerSessionPermsAndHost: the session read also gives the user's
+// permissions (direct and through active groups, revoked ones left out,
+// sorted and distinct) and its host, which the API then needs no query for.
+func TestCallerSessionPermsAndHost(t *testing.T) {
+	hubtest.ForEachBackend(t, func(t *testing.T, db *store.DB) {
+		var plain, builder, plainSess, builderSess, hostID int64
+		err := db.InTx(ctx, true, func(tx *store.Tx) error {
+			admin, err := store.CreateUser(ctx, tx, store.NewUser{Name: "boss"})
+			if err != nil {
+				return err
+			}
+			perm := map[string]int64{}
+			for _, name := range []string{"tag", "repo", "sign", "target"} {
+				p, err := store.PermByName(ctx, tx, name)
+				if err != nil || p == nil {
+					return fmt.Errorf("permission %s: %v", name, err)
+				}
+				perm[name] = p.ID
+			}
+			if plain, err = store.CreateUser(ctx, tx, store.NewUser{Name: "plain"}); err != nil {
+				return err
+			}
+			group, err := store.CreateUser(ctx, tx, store.NewUser{Name: "packagers", UserType: hub.UserTypeGroup})
+			if err != nil {
+				return err
+			}
+			oldGroup, err := store.CreateUser(ctx, tx, store.NewUser{Name: "former", UserType: hub.UserTypeGroup})
+			if err != nil {
+				return err
+			}
+			grants := []struct{ user, perm int64 }{
+				{plain, perm["tag"]}, {plain, perm["sign"]}, {group, perm["repo"]}, {group, perm["tag"]}, {oldGroup, perm["target"]},
+			}
+			for _, g := range grants {
+				if err := store.UserPerms.Insert(ctx, tx, admin, map[string]any{"user_id": g.user, "perm_id": g.perm}); err != nil {
+					return err
+				}
+			}
+			for _, grp := range []int64{group, oldGroup} {
+				if err := store.UserGroups.Insert(ctx, tx, admin, map[string]any{"user_id": plain, "group_id": grp}); err != nil {
+					return err
+				}
+			}
+			// Revoked: sign directly, and membership of the old group.
+			if _, err := store.UserPerms.Revoke(ctx, tx, admin, map[string]any{"user_id": plain, "perm_id": perm["sign"]}); err != nil {
+				return err
+			}
+			if _, err := store.UserGroups.Revoke(ctx, tx, admin, map[string]any{"user_id": plain, "group_id": oldGroup}); err != nil {
+				return err
+			}
+			if builder, err = store.CreateUser(ctx, tx, store.NewUser{Name: "builder1", UserType: hub.UserTypeHost}); err != nil {
+				return err
+			}
+			if hostID, err = store.CreateHost(ctx, tx, admin, builder, "builder1", store.HostSettings{Enabled: true}); err != nil {
+				return err
+			}
+			if plainSess, err = store.CreateSession(ctx, tx, store.Session{UserID: plain}); err != nil {
+				return err
+			}
+			builderSess, err = store.CreateSession(ctx, tx, store.Session{UserID: builder})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			name    string
+			session int64
+			user    int64
+			perms   []string
+			host    int64
+		}{
+			{"user in a group", plainSess, plain, []string{"repo", "tag"}, 0},
+			{"host", builderSess, builder, []string{}, hostID},
+		} {
+			err := db.InTx(ctx, false, func(tx *store.Tx) error {
+				cs, err := store.ReadCallerSession(ctx, tx, tc.session)
+				if err != nil {
+					return err
+				}
+				if !reflect.DeepEqual(cs.Perms, tc.perms) || cs.HostID != tc.host {
+					t.Errorf("%s: perms %q, host %d; want %q, %d", tc.name, cs.Perms, cs.HostID, tc.perms, tc.host)
+				}
+				// The same permissions as the query the API used to run.
+				want, err := store.UserPermNames(ctx, tx, tc.user, true)
+				if err != nil {
+					return err
+				}
+				if !reflect.DeepEqual(cs.Perms, want) {
+					t.Errorf("%s: perms %q, UserPermNames says %q", tc.name, cs.Perms, want)
 				}
 				return nil
 			})
