@@ -129,7 +129,7 @@ func (d *Dispatcher) Handle(ctx context.Context, req *Request) (any, error) {
 	defer tx.Rollback()
 	fx := &effects{}
 	defer fx.abort(0) // undoes file work unless the request committed
-	sess, err := d.authenticate(ctx, tx, req)
+	sess, err := d.authenticate(ctx, tx, req, m)
 	if err != nil {
 		return nil, err
 	}
@@ -294,7 +294,7 @@ func (d *Dispatcher) handleUpload(ctx context.Context, req *Request) (any, error
 		return nil, fmt.Errorf("start request: %w", err)
 	}
 	defer tx.Rollback()
-	sess, err := d.authenticate(ctx, tx, req)
+	sess, err := d.authenticate(ctx, tx, req, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -19,12 +19,20 @@ var retryable = map[string]bool{
 
 // authenticate validates the request's session, if it carries one. Bad or
 // expired credentials fail even for calls that need no login: a client must
-// learn its session is gone so it can renew it.
-func (d *Dispatcher) authenticate(ctx context.Context, tx *store.Tx, req *Request) (*Session, error) {
+// learn its session is gone so it can renew it. On PostgreSQL it reads with
+// the session what m's access rule will check (m may be nil).
+func (d *Dispatcher) authenticate(ctx context.Context, tx *store.Tx, req *Request, m *Method) (*Session, error) {
 	if !req.Creds.Present {
 		return nil, nil
 	}
-	cs, err := store.ReadCallerSession(ctx, tx, req.Creds.SessionID)
+	var extras store.CallerExtras
+	if m != nil && tx.Dialect == store.Postgres {
+		// On PostgreSQL this saves the access check a round trip. SQLite
+		// has none to save, and there the bigger statement costs more
+		// (measured: about 30 µs a call) than the separate query.
+		extras = store.CallerExtras{Perms: m.Access.Perm != "", Host: m.Access.Host}
+	}
+	cs, err := store.ReadCallerSession(ctx, tx, req.Creds.SessionID, extras)
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +63,7 @@ func (d *Dispatcher) authenticate(ctx context.Context, tx *store.Tx, req *Reques
 			return nil, hub.Errorf(hub.CodeRetry, "unable to retry call %d (method %s) for session %d", *c, req.Method, s.ID)
 		}
 	}
-	return &Session{Session: *s, User: *user, Perms: cs.Perms, HostID: &cs.HostID}, nil
+	return &Session{Session: *s, User: *user, Perms: cs.Perms, HostID: cs.HostID}, nil
 }
 
 // sessionExpired: a session lives SessionTimeout from its start or last

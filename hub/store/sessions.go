@@ -63,36 +63,50 @@ type CallerSession struct {
 	// Exclusives are the user's open sessions holding the exclusive lock
 	// (this one too, if it holds it), oldest first.
 	Exclusives []Session
-	// Perms are the user's permission names, groups' included: sorted,
-	// distinct, never nil.
+	// Perms are the user's permission names, groups' included: sorted and
+	// distinct. nil unless asked for.
 	Perms []string
-	// HostID is the host whose user the session's user is, 0 for none.
-	HostID int64
+	// HostID is the host whose user the session's user is (0 for none);
+	// nil unless asked for.
+	HostID *int64
+}
+
+// CallerExtras says what else ReadCallerSession reads with the session, in
+// the same query: what the call's access rule checks. Each costs every call
+// that asks for it a little; a call that needs it and did not ask pays a
+// round trip to read it later.
+type CallerExtras struct {
+	Perms bool
+	Host  bool
 }
 
 // ReadCallerSession returns the session with its user and the user's
 // exclusive sessions, or nil when there is no such session.
-func ReadCallerSession(ctx context.Context, tx *Tx, id int64) (*CallerSession, error) {
+func ReadCallerSession(ctx context.Context, tx *Tx, id int64, extras CallerExtras) (*CallerSession, error) {
 	var rows []struct {
 		Session
 		UserName     *string `db:"user_name"`
 		UserStatus   *int    `db:"user_status"`
 		UserUserType *int    `db:"user_usertype"`
-		UserPerms    string  `db:"user_perms"`
-		GroupPerms   string  `db:"group_perms"`
+		UserPerms    *string `db:"user_perms"`
+		GroupPerms   *string `db:"group_perms"`
 		HostID       *int64  `db:"host_id"`
 	}
-	// The permissions and the host are read here too, as most calls that
-	// change anything check one or the other: a round trip fewer each.
-	agg := tx.Dialect.jsonArrayAgg("p.name")
-	q := "SELECT " + prefixCols("s", sessionCols) + `, u.name AS user_name, u.status AS user_status,
-		u.usertype AS user_usertype,
-		(SELECT ` + agg + ` FROM user_perms up JOIN permissions p ON p.id = up.perm_id
+	perms := "NULL AS user_perms, NULL AS group_perms"
+	if extras.Perms {
+		agg := tx.Dialect.jsonArrayAgg("p.name")
+		perms = `(SELECT ` + agg + ` FROM user_perms up JOIN permissions p ON p.id = up.perm_id
 			WHERE up.user_id = s.user_id AND up.active = TRUE) AS user_perms,
 		(SELECT ` + agg + ` FROM user_groups ug JOIN users g ON g.id = ug.group_id
 			JOIN user_perms up ON up.user_id = ug.group_id JOIN permissions p ON p.id = up.perm_id
-			WHERE ug.user_id = s.user_id AND ug.active = TRUE AND up.active = TRUE) AS group_perms,
-		(SELECT MIN(h.id) FROM host h WHERE h.user_id = s.user_id) AS host_id
+			WHERE ug.user_id = s.user_id AND ug.active = TRUE AND up.active = TRUE) AS group_perms`
+	}
+	host := "NULL"
+	if extras.Host {
+		host = "(SELECT MIN(h.id) FROM host h WHERE h.user_id = s.user_id)"
+	}
+	q := "SELECT " + prefixCols("s", sessionCols) + `, u.name AS user_name, u.status AS user_status,
+		u.usertype AS user_usertype, ` + perms + `, ` + host + ` AS host_id
 		FROM sessions s LEFT JOIN users u ON u.id = s.user_id
 		WHERE s.id = ? OR (s.user_id = (SELECT user_id FROM sessions WHERE id = ?)
 		AND s.closed = FALSE AND s.exclusive = TRUE) ORDER BY s.id`
@@ -107,13 +121,19 @@ func ReadCallerSession(ctx context.Context, tx *Tx, id int64) (*CallerSession, e
 			if r.UserName != nil && r.UserStatus != nil && r.UserUserType != nil {
 				out.User = &hub.User{ID: r.UserID, Name: *r.UserName, Status: *r.UserStatus, UserType: *r.UserUserType}
 			}
-			perms, err := permNames(r.UserPerms, r.GroupPerms)
-			if err != nil {
-				return nil, fmt.Errorf("read session %d: %w", id, err)
+			if extras.Perms {
+				perms, err := permNames(jsonArray(r.UserPerms), jsonArray(r.GroupPerms))
+				if err != nil {
+					return nil, fmt.Errorf("read session %d: %w", id, err)
+				}
+				out.Perms = perms
 			}
-			out.Perms = perms
-			if r.HostID != nil {
-				out.HostID = *r.HostID
+			if extras.Host {
+				var host int64
+				if r.HostID != nil {
+					host = *r.HostID
+				}
+				out.HostID = &host
 			}
 		}
 		if !r.Closed && r.Exclusive != nil && *r.Exclusive {
@@ -124,6 +144,14 @@ func ReadCallerSession(ctx context.Context, tx *Tx, id int64) (*CallerSession, e
 		out.Exclusives = exclusives
 	}
 	return out, nil
+}
+
+// jsonArray is a JSON array column's text, "[]" for NULL.
+func jsonArray(s *string) string {
+	if s == nil {
+		return "[]"
+	}
+	return *s
 }
 
 // permNames merges JSON arrays of permission names into one sorted,

@@ -345,9 +345,10 @@ func TestPageZeroValue(t *testing.T) {
 	})
 }
 
-// TestCallerSessionPermsAndHost: the session read also gives the user's
-// permissions (direct and through active groups, revoked ones left out,
-// sorted and distinct) and its host, which the API then needs no query for.
+// TestCallerSessionPermsAndHost: asked for, the session read also gives the
+// user's permissions (direct and through active groups, revoked ones left
+// out, sorted and distinct) and its host, which the API then needs no query
+// for; not asked for, neither.
 func TestCallerSessionPermsAndHost(t *testing.T) {
 	hubtest.ForEachBackend(t, func(t *testing.T, db *store.DB) {
 		var plain, builder, plainSess, builderSess, hostID int64
@@ -421,12 +422,20 @@ func TestCallerSessionPermsAndHost(t *testing.T) {
 			{"host", builderSess, builder, []string{}, hostID},
 		} {
 			err := db.InTx(ctx, false, func(tx *store.Tx) error {
-				cs, err := store.ReadCallerSession(ctx, tx, tc.session)
+				cs, err := store.ReadCallerSession(ctx, tx, tc.session, store.CallerExtras{Perms: true, Host: true})
 				if err != nil {
 					return err
 				}
-				if !reflect.DeepEqual(cs.Perms, tc.perms) || cs.HostID != tc.host {
-					t.Errorf("%s: perms %q, host %d; want %q, %d", tc.name, cs.Perms, cs.HostID, tc.perms, tc.host)
+				if !reflect.DeepEqual(cs.Perms, tc.perms) || cs.HostID == nil || *cs.HostID != tc.host {
+					t.Errorf("%s: perms %q, host %v; want %q, %d", tc.name, cs.Perms, cs.HostID, tc.perms, tc.host)
+				}
+				// Not asked for, not read.
+				bare, err := store.ReadCallerSession(ctx, tx, tc.session, store.CallerExtras{})
+				if err != nil {
+					return err
+				}
+				if bare.Perms != nil || bare.HostID != nil || bare.User == nil || bare.User.ID != tc.user {
+					t.Errorf("%s without extras: perms %q, host %v, user %+v", tc.name, bare.Perms, bare.HostID, bare.User)
 				}
 				// The same permissions as the query the API used to run.
 				want, err := store.UserPermNames(ctx, tx, tc.user, true)
