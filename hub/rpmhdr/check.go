@@ -10,9 +10,11 @@ import (
 // The reading library allocates what a header's index says before it
 // checks that the data is there: an int32 entry claiming 2^32-1 values
 // makes it ask for 32 GiB, which kills the process, and a string array
-// claiming more strings than its data holds makes it slice past the end. So the hub reads the lead and both headers itself
-// first, checks every index entry against its header's data, and hands the
-// library only headers that passed.
+// claiming more strings than its data holds makes it slice past the end.
+// So the hub reads the lead and both headers itself first, checks every
+// index entry against its header's data, and hands the library only
+// headers that passed. rpm itself refuses headers whose entries overlap,
+// so the extents of a header rpm accepts add up to at most its data.
 
 // maxHeaderData bounds a header's index and data, as the library does.
 const maxHeaderData = 32 << 20
