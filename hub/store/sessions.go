@@ -94,12 +94,11 @@ func ReadCallerSession(ctx context.Context, tx *Tx, id int64, extras CallerExtra
 	}
 	perms := "NULL AS user_perms, NULL AS group_perms"
 	if extras.Perms {
-		agg := tx.Dialect.jsonArrayAgg("p.name")
-		perms = `(SELECT ` + agg + ` FROM user_perms up JOIN permissions p ON p.id = up.perm_id
-			WHERE up.user_id = s.user_id AND up.active = TRUE) AS user_perms,
-		(SELECT ` + agg + ` FROM user_groups ug JOIN users g ON g.id = ug.group_id
-			JOIN user_perms up ON up.user_id = ug.group_id JOIN permissions p ON p.id = up.perm_id
-			WHERE ug.user_id = s.user_id AND ug.active = TRUE AND up.active = TRUE) AS group_perms`
+		agg := "SELECT " + tx.Dialect.jsonArrayAgg("p.name")
+		active, _ := AsOf("up", nil)
+		member, _ := AsOf("ug", nil)
+		direct, viaGroups := permGrantsFrom("s.user_id", active, member, active)
+		perms = "(" + agg + direct + ") AS user_perms, (" + agg + viaGroups + ") AS group_perms"
 	}
 	host := "NULL"
 	if extras.Host {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/gokoji/gokoji/hub"
@@ -351,7 +352,7 @@ func TestPageZeroValue(t *testing.T) {
 // for; not asked for, neither.
 func TestCallerSessionPermsAndHost(t *testing.T) {
 	hubtest.ForEachBackend(t, func(t *testing.T, db *store.DB) {
-		var plain, builder, plainSess, builderSess, hostID int64
+		var plain, builder, plainSess, builderSess, hostID, event int64
 		err := db.InTx(ctx, true, func(tx *store.Tx) error {
 			admin, err := store.CreateUser(ctx, tx, store.NewUser{Name: "boss"})
 			if err != nil {
@@ -405,7 +406,10 @@ func TestCallerSessionPermsAndHost(t *testing.T) {
 			if plainSess, err = store.CreateSession(ctx, tx, store.Session{UserID: plain}); err != nil {
 				return err
 			}
-			builderSess, err = store.CreateSession(ctx, tx, store.Session{UserID: builder})
+			if builderSess, err = store.CreateSession(ctx, tx, store.Session{UserID: builder}); err != nil {
+				return err
+			}
+			event, err = tx.Event(ctx)
 			return err
 		})
 		if err != nil {
@@ -444,6 +448,19 @@ func TestCallerSessionPermsAndHost(t *testing.T) {
 				}
 				if !reflect.DeepEqual(cs.Perms, want) {
 					t.Errorf("%s: perms %q, UserPermNames says %q", tc.name, cs.Perms, want)
+				}
+				// And as of the setup's event, through the history path.
+				src, err := store.UserPermSources(ctx, tx, tc.user, true, &event)
+				if err != nil {
+					return err
+				}
+				past := []string{}
+				for _, p := range src {
+					past = append(past, p.Perm)
+				}
+				slices.Sort(past)
+				if past = slices.Compact(past); !reflect.DeepEqual(past, tc.perms) {
+					t.Errorf("%s: perms as of event %d %q, want %q", tc.name, event, past, tc.perms)
 				}
 				return nil
 			})

@@ -257,22 +257,31 @@ type PermSource struct {
 // UserPermSources lists a user's permissions with their sources, as of event
 // (nil = now). Group-held permissions count when withGroups is set.
 func UserPermSources(ctx context.Context, tx *Tx, userID int64, withGroups bool, event *int64) ([]PermSource, error) {
-	cond, args := AsOf("up", event)
-	q := "SELECT p.name AS perm, NULL AS grp FROM user_perms up JOIN permissions p ON p.id = up.perm_id WHERE up.user_id = ? AND " + cond
-	args = append([]any{userID}, args...)
+	cond, condArgs := AsOf("up", event)
+	gcond, gargs := AsOf("ug", event)
+	direct, viaGroups := permGrantsFrom("?", cond, gcond, cond)
+	q := "SELECT p.name AS perm, NULL AS grp" + direct
+	args := append([]any{userID}, condArgs...)
 	if withGroups {
-		gcond, gargs := AsOf("ug", event)
-		pcond, pargs := AsOf("up", event)
-		q += " UNION ALL SELECT p.name AS perm, g.name AS grp FROM user_groups ug" +
-			" JOIN users g ON g.id = ug.group_id JOIN user_perms up ON up.user_id = ug.group_id" +
-			" JOIN permissions p ON p.id = up.perm_id WHERE ug.user_id = ? AND " + gcond + " AND " + pcond
-		args = append(append(append(args, userID), gargs...), pargs...)
+		q += " UNION ALL SELECT p.name AS perm, g.name AS grp" + viaGroups
+		args = append(append(append(args, userID), gargs...), condArgs...)
 	}
 	var out []PermSource
 	if err := tx.Select(ctx, &out, q, args...); err != nil {
 		return nil, fmt.Errorf("read permissions of user %d: %w", userID, err)
 	}
 	return out, nil
+}
+
+// permGrantsFrom is the FROM and WHERE of the permissions granted to the
+// user that user (an SQL expression) names: directly (up, p) and through
+// its groups (ug, g, up, p). The conditions choose which versions of the
+// direct grants, the memberships and the groups' grants count.
+func permGrantsFrom(user, upCond, ugCond, groupUpCond string) (direct, viaGroups string) {
+	direct = " FROM user_perms up JOIN permissions p ON p.id = up.perm_id WHERE up.user_id = " + user + " AND " + upCond
+	viaGroups = " FROM user_groups ug JOIN users g ON g.id = ug.group_id JOIN user_perms up ON up.user_id = ug.group_id" +
+		" JOIN permissions p ON p.id = up.perm_id WHERE ug.user_id = " + user + " AND " + ugCond + " AND " + groupUpCond
+	return direct, viaGroups
 }
 
 // UserPermNames returns the sorted, distinct permission names of a user.
