@@ -117,6 +117,9 @@ func directTagBuild(ctx context.Context, c *Call, t *store.Tag, b *hub.Build, fo
 	if b.State != hub.BuildComplete {
 		return tagError("build %s not complete: state %s", b.NVR(), hub.BuildStateName(b.State))
 	}
+	if err := store.LockTagPackage(ctx, c.Tx, t.ID, b.PackageID); err != nil {
+		return err
+	}
 	tagged, err := store.IsTagged(ctx, c.Tx, t.ID, b.ID)
 	if err != nil {
 		return err

@@ -80,6 +80,19 @@ func lockTagLatest(ctx context.Context, tx *Tx, tag, pkg any, onePackage bool) e
 	return nil
 }
 
+// LockTagPackage makes the transaction the only one, across hubs, changing
+// the package's builds in the tag until it ends: another tagging of the
+// same package there waits, then sees this one's commit. Take it before
+// checking whether a build is already tagged, or two taggers of one build
+// both find it untagged and the second insert fails on the unique index.
+// SQLite has one writer at a time and needs no lock.
+func LockTagPackage(ctx context.Context, tx *Tx, tagID, pkgID int64) error {
+	if tx.Dialect != Postgres {
+		return nil
+	}
+	return lockTagLatest(ctx, tx, tagID, pkgID, true)
+}
+
 // TaggedQuery asks which builds a tag holds, as Koji's readTaggedBuilds
 // answers it. The walk orders are the API layer's (fullInheritance); the
 // store only follows them.
@@ -623,13 +636,11 @@ func BuildTags(ctx context.Context, tx *Tx, buildID int64) ([]NamedID, error) {
 	return out, nil
 }
 
-// IsTagged reports whether the build is in the tag now.
+// IsTagged reports whether the build is in the tag now. A caller that acts
+// on the answer holds LockTagPackage for the build's package first.
 func IsTagged(ctx context.Context, tx *Tx, tagID, buildID int64) (bool, error) {
 	var n []int64
 	q := "SELECT 1 FROM tag_listing WHERE tag_id = ? AND build_id = ? AND active = TRUE"
-	if tx.Dialect == Postgres {
-		q += " FOR UPDATE" // two taggers of the same build wait for each other
-	}
 	if err := tx.Select(ctx, &n, q, tagID, buildID); err != nil {
 		return false, fmt.Errorf("read tag_listing: %w", err)
 	}
