@@ -108,6 +108,10 @@ func isLogin(name string) bool { return name == "login" || name == "sslLogin" }
 
 func isMultiCall(name string) bool { return name == "multiCall" || name == "system.multicall" }
 
+// maxAttempts bounds how often a request (or a call of a multiCall) runs
+// when it keeps failing on a conflict with concurrent requests.
+const maxAttempts = 3
+
 // Handle runs one request and returns its result or a *hub.Fault.
 func (d *Dispatcher) Handle(ctx context.Context, req *Request) (any, error) {
 	if req.Upload != nil {
@@ -122,50 +126,69 @@ func (d *Dispatcher) Handle(ctx context.Context, req *Request) (any, error) {
 		return nil, req.credsError
 	}
 	writes := multi && d.multiWrites(req.Params) || m != nil && m.Writes
+	for attempt := 1; ; attempt++ {
+		result, conflict, err := d.attempt(ctx, req, m, multi, writes)
+		if conflict && attempt == maxAttempts {
+			d.Log.WithError(err).WithField("method", req.Method).Error("conflicts with concurrent requests persisted")
+		}
+		if !conflict || attempt == maxAttempts {
+			return result, err
+		}
+		d.Log.WithError(err).WithField("method", req.Method).Info("conflict with a concurrent request; running it again")
+	}
+}
+
+// attempt runs the request in one transaction. conflict reports that it
+// failed, before anything was committed, on a conflict with a concurrent
+// transaction (store.IsConflict): run again, it sees that transaction's
+// work, and two clients creating the same thing at once get the answers
+// they would get one after the other.
+func (d *Dispatcher) attempt(ctx context.Context, req *Request, m *Method, multi, writes bool) (result any, conflict bool, err error) {
 	tx, err := d.DB.Begin(ctx, writes)
 	if err != nil {
-		return nil, fmt.Errorf("start request: %w", err)
+		return nil, false, fmt.Errorf("start request: %w", err)
 	}
 	defer tx.Rollback()
 	fx := &effects{}
 	defer fx.abort(0) // undoes file work unless the request committed
+	failed := func(err error) (any, bool, error) { return nil, writes && store.IsConflict(err), err }
 	sess, err := d.authenticate(ctx, tx, req, m)
 	if err != nil {
-		return nil, err
+		return failed(err)
 	}
 	c := &Call{Tx: tx, Session: sess, Req: req, d: d, fx: fx}
-	var result any
 	if multi {
 		result, err = d.multiCall(ctx, c, req.Params)
 	} else {
 		result, err = d.invoke(ctx, c, m, req.Params)
 	}
 	if err != nil {
-		return nil, err
+		return failed(err)
 	}
 	if !writes {
-		return result, nil
+		return result, false, nil
 	}
 	if sess != nil && req.Creds.Callnum != nil && !isLogin(req.Method) {
 		// Only calls that commit advance the stored callnum, so a retry of a
 		// committed call is recognised and refused.
 		if err := store.SetSessionFields(ctx, tx, sess.ID, map[string]any{"callnum": *req.Creds.Callnum}); err != nil {
-			return nil, err
+			return failed(err)
 		}
 	}
 	// Files move into place just before the commit; a failed commit removes
-	// them again (the deferred abort).
+	// them again (the deferred abort). Failures from here on are not run
+	// again.
 	if err := fx.commit(); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if !multi && m.KeepsAnswers {
 		tx.KeepsCachedAnswers()
 	}
 	if err := tx.Commit(); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	fx.done()
-	return result, nil
+	return result, false, nil
 }
 
 // invoke binds and runs one method inside the request's transaction.
@@ -189,7 +212,9 @@ func (d *Dispatcher) invoke(ctx context.Context, c *Call, m *Method, params []an
 	res, err := m.Handler(ctx, &sub)
 	if err != nil {
 		var f *hub.Fault
-		if !errors.As(err, &f) {
+		// A conflict with a concurrent request is run again (Handle,
+		// multiCall), and logged only if it persists.
+		if !errors.As(err, &f) && !store.IsConflict(err) {
 			d.Log.WithError(err).WithField("method", m.Name).Error("internal error")
 		}
 		return nil, err
@@ -234,15 +259,30 @@ func (d *Dispatcher) multiCall(ctx context.Context, c *Call, params []any) (any,
 	out := make([]any, 0, len(calls))
 	for _, raw := range calls {
 		var result any
-		mark := len(c.fx.items)
-		err := c.Tx.Savepoint(ctx, func() error {
-			var err error
-			result, err = d.runOne(ctx, c, raw)
-			return err
-		})
-		c.Tx.NextEvent()
-		if err != nil {
+		var err error
+		for attempt := 1; ; attempt++ {
+			mark := len(c.fx.items)
+			err = c.Tx.Savepoint(ctx, func() error {
+				var err error
+				result, err = d.runOne(ctx, c, raw)
+				return err
+			})
+			c.Tx.NextEvent()
+			if err == nil {
+				break
+			}
 			c.fx.abort(mark) // this call's file work goes with its savepoint
+			// As for a whole request (Handle): after a conflict the call
+			// runs again, in a new savepoint.
+			if !c.Tx.Writable() || !store.IsConflict(err) {
+				break
+			}
+			if attempt == maxAttempts {
+				d.Log.WithError(err).Error("conflicts with concurrent requests persisted in a multiCall")
+				break
+			}
+		}
+		if err != nil {
 			f := hub.AsFault(err)
 			out = append(out, map[string]any{"faultCode": f.Code, "faultString": f.Msg, "traceback": []any{}})
 			continue

@@ -57,6 +57,25 @@ func IsUniqueViolation(err error) bool {
 	return false
 }
 
+// IsConflict tells whether err is PostgreSQL refusing a statement because
+// of a concurrent transaction: a unique key found free was taken by a
+// transaction that has since committed, a deadlock, or a serialization
+// failure. Run again in a new transaction (or savepoint), the same work
+// sees the other transaction's rows, so the caller's own checks answer it.
+// On SQLite, whose writers take turns, a unique violation is no race, so
+// this is false.
+func IsConflict(err error) bool {
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) {
+		return false
+	}
+	switch pe.Code {
+	case "23505", "40P01", "40001": // unique_violation, deadlock_detected, serialization_failure
+		return true
+	}
+	return false
+}
+
 // rowOrder orders rows of alias in the order they were last written, the
 // final tie-break of history answers: SQLite's rowid (insertion order) or
 // PostgreSQL's ctid (physical position, which an UPDATE moves).
