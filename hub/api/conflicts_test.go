@@ -86,3 +86,66 @@ func TestConcurrentCreates(t *testing.T) {
 		}
 	})
 }
+
+// TestOppositeTaggingBatches: two multiCalls tagging the same two builds in
+// opposite orders deadlock on PostgreSQL. The hub runs the aborted batch
+// again in a new transaction (a call run again in its savepoint would find
+// the batch still holding the lock), so each build is tagged once and the
+// other batch gets "already tagged" for it, as one batch after the other
+// would. Each deadlock costs PostgreSQL's deadlock_timeout (1 s).
+func TestOppositeTaggingBatches(t *testing.T) {
+	hubtest.ForEachBackend(t, func(t *testing.T, db *store.DB) {
+		h := hubtest.Start(t, db)
+		clients := []*xmlrpc.Client{h.Admin(t), h.Admin(t)}
+		callKw(t, clients[0], "createTag", []any{"both"}, nil)
+		const rounds = 3
+		for _, p := range []string{"pa", "pb"} {
+			call(t, clients[0], "packageListAdd", "both", p, "kojiadmin")
+			for r := 0; r < rounds; r++ {
+				callKw(t, clients[0], "createEmptyBuild", []any{p, fmt.Sprint(r), "1", nil}, nil)
+			}
+		}
+		for r := 0; r < rounds; r++ {
+			results := make(chan []any, len(clients))
+			start := make(chan struct{})
+			for i, c := range clients {
+				order := []string{"pa", "pb"}
+				if i == 1 {
+					order = []string{"pb", "pa"}
+				}
+				var calls []any
+				for _, p := range order {
+					calls = append(calls, map[string]any{"methodName": "tagBuildBypass",
+						"params": []any{"both", fmt.Sprintf("%s-%d-1", p, r)}})
+				}
+				go func() {
+					<-start
+					res, err := c.Call(ctx, "multiCall", calls)
+					if err != nil {
+						t.Errorf("round %d: multiCall: %v", r, err)
+					}
+					out, _ := res.([]any)
+					results <- out
+				}()
+			}
+			close(start)
+			tagged, already := 0, 0
+			for range clients {
+				for _, res := range <-results {
+					f, isFault := res.(map[string]any)
+					switch {
+					case !isFault:
+						tagged++
+					case f["faultCode"] == int64(hub.CodeTag) && strings.Contains(f["faultString"].(string), "already tagged"):
+						already++
+					default:
+						t.Errorf("round %d: %v", r, f)
+					}
+				}
+			}
+			if tagged != 2 || already != 2 {
+				t.Fatalf("round %d: %d taggings and %d 'already tagged', want 2 and 2", r, tagged, already)
+			}
+		}
+	})
+}

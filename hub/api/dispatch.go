@@ -272,8 +272,13 @@ func (d *Dispatcher) multiCall(ctx context.Context, c *Call, params []any) (any,
 				break
 			}
 			c.fx.abort(mark) // this call's file work goes with its savepoint
-			// As for a whole request (Handle): after a conflict the call
-			// runs again, in a new savepoint.
+			if store.MustRestart(err) {
+				// The transaction still holds its earlier calls' locks:
+				// Handle runs the whole batch again, in a new one.
+				return nil, err
+			}
+			// Another conflict (a name taken meanwhile): the call runs
+			// again, in a new savepoint, and sees the other request's rows.
 			if !c.Tx.Writable() || !store.IsConflict(err) {
 				break
 			}

@@ -76,6 +76,15 @@ func IsConflict(err error) bool {
 	return false
 }
 
+// MustRestart tells whether err is a conflict (IsConflict) that only a new
+// transaction can resolve: a deadlock or a serialization failure. Run again
+// in a savepoint, the work would find the transaction still holding the
+// locks that caused it.
+func MustRestart(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40P01" || pe.Code == "40001")
+}
+
 // rowOrder orders rows of alias in the order they were last written, the
 // final tie-break of history answers: SQLite's rowid (insertion order) or
 // PostgreSQL's ctid (physical position, which an UPDATE moves).
