@@ -3,7 +3,9 @@ package api_test
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/gokoji/gokoji/hub"
@@ -57,18 +59,8 @@ func TestConcurrentCreates(t *testing.T) {
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				for round := 0; round < 8; round++ {
-					errs := make(chan error, len(clients))
-					start := make(chan struct{})
-					for _, c := range clients {
-						go func() {
-							<-start
-							errs <- tc.call(c, round)
-						}()
-					}
-					close(start)
 					ok := 0
-					for range clients {
-						err := <-errs
+					for _, err := range atOnce(clients, func(c *xmlrpc.Client) error { return tc.call(c, round) }) {
 						if err == nil {
 							ok++
 							continue
@@ -83,6 +75,56 @@ func TestConcurrentCreates(t *testing.T) {
 					}
 				}
 			})
+		}
+	})
+}
+
+// atOnce calls f for every client at the same moment and returns their
+// errors, in the clients' order.
+func atOnce(clients []*xmlrpc.Client, f func(c *xmlrpc.Client) error) []error {
+	errs := make([]error, len(clients))
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i, c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			errs[i] = f(c)
+		}()
+	}
+	close(start)
+	wg.Wait()
+	return errs
+}
+
+// TestConcurrentTaggingOfOneBuild: two clients tagging the same build into
+// the same tag at once get one success and one "already tagged" TagError,
+// as one after the other would. On PostgreSQL both used to find the build
+// untagged and the second insert failed on the unique index, an internal
+// error quoting the SQL error.
+func TestConcurrentTaggingOfOneBuild(t *testing.T) {
+	hubtest.ForEachBackend(t, func(t *testing.T, db *store.DB) {
+		h := hubtest.Start(t, db)
+		clients := []*xmlrpc.Client{h.Admin(t), h.Admin(t)}
+		callKw(t, clients[0], "createTag", []any{"race"}, nil)
+		call(t, clients[0], "packageListAdd", "race", "racer", "kojiadmin")
+		for round := 0; round < 10; round++ {
+			nvr := fmt.Sprintf("racer-%d-1", round)
+			callKw(t, clients[0], "createEmptyBuild", []any{"racer", fmt.Sprint(round), "1", nil}, nil)
+			var failed []error
+			for _, err := range atOnce(clients, func(c *xmlrpc.Client) error {
+				_, err := c.Call(ctx, "tagBuildBypass", "race", nvr)
+				return err
+			}) {
+				if err != nil {
+					failed = append(failed, err)
+				}
+			}
+			if len(failed) != 1 {
+				t.Fatalf("round %d: %d of 2 taggings failed (%v), want 1", round, len(failed), failed)
+			}
+			fault(t, failed[0], hub.CodeTag, "build "+nvr+" already tagged (race)")
 		}
 	})
 }
@@ -106,9 +148,9 @@ func TestOppositeTaggingBatches(t *testing.T) {
 			}
 		}
 		for r := 0; r < rounds; r++ {
-			results := make(chan []any, len(clients))
-			start := make(chan struct{})
-			for i, c := range clients {
+			results := make([][]any, len(clients))
+			errs := atOnce(clients, func(c *xmlrpc.Client) error {
+				i := slices.Index(clients, c)
 				order := []string{"pa", "pb"}
 				if i == 1 {
 					order = []string{"pb", "pa"}
@@ -118,20 +160,16 @@ func TestOppositeTaggingBatches(t *testing.T) {
 					calls = append(calls, map[string]any{"methodName": "tagBuildBypass",
 						"params": []any{"both", fmt.Sprintf("%s-%d-1", p, r)}})
 				}
-				go func() {
-					<-start
-					res, err := c.Call(ctx, "multiCall", calls)
-					if err != nil {
-						t.Errorf("round %d: multiCall: %v", r, err)
-					}
-					out, _ := res.([]any)
-					results <- out
-				}()
-			}
-			close(start)
+				res, err := c.Call(ctx, "multiCall", calls)
+				results[i], _ = res.([]any)
+				return err
+			})
 			tagged, already := 0, 0
-			for range clients {
-				for _, res := range <-results {
+			for i, batch := range results {
+				if errs[i] != nil {
+					t.Fatalf("round %d: multiCall: %v", r, errs[i])
+				}
+				for _, res := range batch {
 					f, isFault := res.(map[string]any)
 					switch {
 					case !isFault:

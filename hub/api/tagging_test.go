@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"fmt"
 	"reflect"
 	"testing"
 
@@ -380,44 +379,6 @@ func TestCLITagSequences(t *testing.T) {
 		}
 		if n := callKw(t, anon, "untaggedBuilds", nil, map[string]any{"queryOpts": map[string]any{"countOnly": true}}); n != int64(3) {
 			t.Errorf("untaggedBuilds countOnly = %v", n)
-		}
-	})
-}
-
-// TestConcurrentTaggingOfOneBuild: two clients tagging the same build into
-// the same tag at once get one success and one "already tagged" TagError,
-// as one after the other would. On PostgreSQL both used to find the build
-// untagged and the second insert failed on the unique index, an internal
-// error quoting the SQL error.
-func TestConcurrentTaggingOfOneBuild(t *testing.T) {
-	hubtest.ForEachBackend(t, func(t *testing.T, db *store.DB) {
-		h := hubtest.Start(t, db)
-		clients := []*xmlrpc.Client{h.Admin(t), h.Admin(t)}
-		callKw(t, clients[0], "createTag", []any{"race"}, nil)
-		call(t, clients[0], "packageListAdd", "race", "racer", "kojiadmin")
-		for round := 0; round < 10; round++ {
-			nvr := fmt.Sprintf("racer-%d-1", round)
-			callKw(t, clients[0], "createEmptyBuild", []any{"racer", fmt.Sprint(round), "1", nil}, nil)
-			errs := make(chan error, len(clients))
-			start := make(chan struct{})
-			for _, c := range clients {
-				go func() {
-					<-start
-					_, err := c.Call(ctx, "tagBuildBypass", "race", nvr)
-					errs <- err
-				}()
-			}
-			close(start)
-			var failed []error
-			for range clients {
-				if err := <-errs; err != nil {
-					failed = append(failed, err)
-				}
-			}
-			if len(failed) != 1 {
-				t.Fatalf("round %d: %d of 2 taggings failed (%v), want 1", round, len(failed), failed)
-			}
-			fault(t, failed[0], hub.CodeTag, "build "+nvr+" already tagged (race)")
 		}
 	})
 }
