@@ -243,13 +243,7 @@ func (c *Call) filtered(ctx context.Context, r *Registry) (int, []any, error) {
 	if order, _ := opts["order"].(string); order != "" {
 		sortRows(rows, order, truthy(opts["noneGreatest"]))
 	}
-	if off, ok := toInt(opts["offset"]); ok && off > 0 {
-		rows = rows[min(int(off), len(rows)):]
-	}
-	if lim, ok := queryLimit(opts); ok && int(lim) < len(rows) {
-		rows = rows[:lim]
-	}
-	return total, rows, nil
+	return total, pageRows(rows, opts), nil
 }
 
 // sortRows orders structs by one field; a leading '-' reverses. Nil sorts

@@ -46,12 +46,7 @@ func applyQueryOpts(rows []any, opts map[string]any) (any, error) {
 			return false
 		})
 	}
-	if off, ok := toInt(opts["offset"]); ok && off > 0 {
-		rows = rows[min(int(off), len(rows)):]
-	}
-	if lim, ok := queryLimit(opts); ok && int(lim) < len(rows) {
-		rows = rows[:lim]
-	}
+	rows = pageRows(rows, opts)
 	if truthy(opts["countOnly"]) {
 		return len(rows), nil
 	}
@@ -68,6 +63,17 @@ func applyQueryOpts(rows []any, opts map[string]any) (any, error) {
 		return out, nil
 	}
 	return rows, nil
+}
+
+// pageRows applies queryOpts' offset and limit to rows already in order.
+func pageRows(rows []any, opts map[string]any) []any {
+	if off, ok := toInt(opts["offset"]); ok && off > 0 {
+		rows = rows[min(int(off), len(rows)):]
+	}
+	if lim, ok := queryLimit(opts); ok && int(lim) < len(rows) {
+		rows = rows[:lim]
+	}
+	return rows
 }
 
 // queryLimit reads queryOpts' limit. Koji applies a limit only when it is
