@@ -18,8 +18,10 @@ type Call struct {
 	Req     *Request
 	d       *Dispatcher
 	fx      *effects
-	perms   []string // the caller's permissions, read once per request
-	hostID  int64    // the calling build host, set by the Host access check
+	// perms are the caller's permissions once read. Each call of a
+	// multiCall reads its own, so one call's changes show in the next.
+	perms  []string
+	hostID int64 // the calling build host, set by the Host access check
 }
 
 // Effect is file-system work that follows the request's transaction: Commit
