@@ -97,7 +97,7 @@ func ReadCallerSession(ctx context.Context, tx *Tx, id int64, extras CallerExtra
 		agg := "SELECT " + tx.Dialect.jsonArrayAgg("p.name")
 		active, _ := AsOf("up", nil)
 		member, _ := AsOf("ug", nil)
-		direct, viaGroups := permGrantsFrom("s.user_id", active, member, active)
+		direct, viaGroups := permGrantsFrom("s.user_id", active, member)
 		perms = "(" + agg + direct + ") AS user_perms, (" + agg + viaGroups + ") AS group_perms"
 	}
 	host := "NULL"

@@ -259,7 +259,7 @@ type PermSource struct {
 func UserPermSources(ctx context.Context, tx *Tx, userID int64, withGroups bool, event *int64) ([]PermSource, error) {
 	cond, condArgs := AsOf("up", event)
 	gcond, gargs := AsOf("ug", event)
-	direct, viaGroups := permGrantsFrom("?", cond, gcond, cond)
+	direct, viaGroups := permGrantsFrom("?", cond, gcond)
 	q := "SELECT p.name AS perm, NULL AS grp" + direct
 	args := append([]any{userID}, condArgs...)
 	if withGroups {
@@ -275,12 +275,13 @@ func UserPermSources(ctx context.Context, tx *Tx, userID int64, withGroups bool,
 
 // permGrantsFrom is the FROM and WHERE of the permissions granted to the
 // user that user (an SQL expression) names: directly (up, p) and through
-// its groups (ug, g, up, p). The conditions choose which versions of the
-// direct grants, the memberships and the groups' grants count.
-func permGrantsFrom(user, upCond, ugCond, groupUpCond string) (direct, viaGroups string) {
+// its groups (ug, g, up, p). upCond chooses which versions of the grants
+// count (direct ones and the groups' alike), ugCond which of the
+// memberships; viaGroups has upCond last.
+func permGrantsFrom(user, upCond, ugCond string) (direct, viaGroups string) {
 	direct = " FROM user_perms up JOIN permissions p ON p.id = up.perm_id WHERE up.user_id = " + user + " AND " + upCond
 	viaGroups = " FROM user_groups ug JOIN users g ON g.id = ug.group_id JOIN user_perms up ON up.user_id = ug.group_id" +
-		" JOIN permissions p ON p.id = up.perm_id WHERE ug.user_id = " + user + " AND " + ugCond + " AND " + groupUpCond
+		" JOIN permissions p ON p.id = up.perm_id WHERE ug.user_id = " + user + " AND " + ugCond + " AND " + upCond
 	return direct, viaGroups
 }
 
