@@ -50,11 +50,16 @@ func IsUniqueViolation(err error) bool {
 	if errors.As(err, &se) {
 		return se.ExtendedCode == sqlite3.ErrConstraintUnique || se.ExtendedCode == sqlite3.ErrConstraintPrimaryKey
 	}
+	return pgCode(err) == "23505"
+}
+
+// pgCode is the SQLSTATE of a PostgreSQL error, "" for any other error.
+func pgCode(err error) string {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
-		return pe.Code == "23505"
+		return pe.Code
 	}
-	return false
+	return ""
 }
 
 // IsConflict tells whether err is PostgreSQL refusing a statement because
@@ -65,15 +70,7 @@ func IsUniqueViolation(err error) bool {
 // On SQLite, whose writers take turns, a unique violation is no race, so
 // this is false.
 func IsConflict(err error) bool {
-	var pe *pgconn.PgError
-	if !errors.As(err, &pe) {
-		return false
-	}
-	switch pe.Code {
-	case "23505", "40P01", "40001": // unique_violation, deadlock_detected, serialization_failure
-		return true
-	}
-	return false
+	return pgCode(err) == "23505" || MustRestart(err) // unique_violation
 }
 
 // MustRestart tells whether err is a conflict (IsConflict) that only a new
@@ -81,8 +78,8 @@ func IsConflict(err error) bool {
 // in a savepoint, the work would find the transaction still holding the
 // locks that caused it.
 func MustRestart(err error) bool {
-	var pe *pgconn.PgError
-	return errors.As(err, &pe) && (pe.Code == "40P01" || pe.Code == "40001")
+	code := pgCode(err)
+	return code == "40P01" || code == "40001" // deadlock_detected, serialization_failure
 }
 
 // rowOrder orders rows of alias in the order they were last written, the

@@ -35,10 +35,8 @@ func keepTagLatest(ctx context.Context, tx *Tx, cols map[string]any) error {
 	if ok {
 		c.add("pkg_id = ?", pkg)
 	}
-	if tx.Dialect == Postgres {
-		if err := lockTagLatest(ctx, tx, cols["tag_id"], pkg, ok); err != nil {
-			return err
-		}
+	if err := lockTagLatest(ctx, tx, cols["tag_id"], pkg, ok); err != nil {
+		return err
 	}
 	if _, err := tx.Exec(ctx, "DELETE FROM tag_latest"+c.where(), c.args...); err != nil {
 		return fmt.Errorf("clear tag_latest: %w", err)
@@ -63,8 +61,11 @@ func keepTagLatest(ctx context.Context, tx *Tx, cols map[string]any) error {
 // exclusive, in that order; a whole-tag rewrite holds the tag's lock
 // exclusive. The waiting transaction's statements then see the other's
 // commit (READ COMMITTED). A colliding key only makes unrelated writers
-// wait.
+// wait. SQLite has one writer at a time and needs no lock.
 func lockTagLatest(ctx context.Context, tx *Tx, tag, pkg any, onePackage bool) error {
+	if tx.Dialect != Postgres {
+		return nil
+	}
 	tagKey := fmt.Sprint(tag)
 	var err error
 	if onePackage {
@@ -85,11 +86,7 @@ func lockTagLatest(ctx context.Context, tx *Tx, tag, pkg any, onePackage bool) e
 // same package there waits, then sees this one's commit. Take it before
 // checking whether a build is already tagged, or two taggers of one build
 // both find it untagged and the second insert fails on the unique index.
-// SQLite has one writer at a time and needs no lock.
 func LockTagPackage(ctx context.Context, tx *Tx, tagID, pkgID int64) error {
-	if tx.Dialect != Postgres {
-		return nil
-	}
 	return lockTagLatest(ctx, tx, tagID, pkgID, true)
 }
 
