@@ -128,13 +128,15 @@ func (d *Dispatcher) Handle(ctx context.Context, req *Request) (any, error) {
 	writes := multi && d.multiWrites(req.Params) || m != nil && m.Writes
 	for attempt := 1; ; attempt++ {
 		result, conflict, err := d.attempt(ctx, req, m, multi, writes)
-		if conflict && attempt == maxAttempts {
-			d.Log.WithError(err).WithField("method", req.Method).Error("conflicts with concurrent requests persisted")
-		}
-		if !conflict || attempt == maxAttempts {
+		if !conflict {
 			return result, err
 		}
-		d.Log.WithError(err).WithField("method", req.Method).Info("conflict with a concurrent request; running it again")
+		log := d.Log.WithError(err).WithField("method", req.Method)
+		if attempt == maxAttempts {
+			log.Error("conflicts with concurrent requests persisted")
+			return result, err
+		}
+		log.Info("conflict with a concurrent request; running it again")
 	}
 }
 
