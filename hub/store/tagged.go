@@ -273,7 +273,14 @@ func latestSQL(q TaggedQuery, d Dialect) (string, []any) {
 		// Now, each tag's newest listing of each package is kept in
 		// tag_latest: only the walk is left to follow.
 		first, fargs := firstAlongWalk("tag_latest", "pkg_id", "pkg_id, tag_id, build_id, create_event", q.Tags, nil)
-		b.WriteString("best AS (" + first + "), sel AS (SELECT build_id, tag_id, create_event AS listing_event, depth, pkg_id FROM best")
+		b.WriteString("best AS ")
+		if d == SQLite && q.ListTags != nil {
+			// Otherwise SQLite pushes the package-list filter below into
+			// each part of the walk's UNION ALL and builds the list once
+			// per part.
+			b.WriteString("MATERIALIZED ")
+		}
+		b.WriteString("(" + first + "), sel AS (SELECT build_id, tag_id, create_event AS listing_event, depth, pkg_id FROM best")
 		if q.ListTags != nil {
 			b.WriteString(" WHERE pkg_id IN (SELECT package_id FROM listed)")
 		}
