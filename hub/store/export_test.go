@@ -12,5 +12,5 @@ func SetQueryHook(f func(query string, args []any)) func() {
 // the latest-only path Tagged takes.
 func TaggedByWindow(ctx context.Context, tx *Tx, q TaggedQuery) ([]*TaggedBuild, error) {
 	with, args := taggedSQL(q)
-	return readTaggedBuilds(ctx, tx, with, args, q.Extra)
+	return readTaggedBuilds(ctx, tx, with, args, q)
 }

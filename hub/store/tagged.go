@@ -379,7 +379,7 @@ func Tagged(ctx context.Context, tx *Tx, q TaggedQuery) ([]*TaggedBuild, error) 
 	}
 	if latestOnly(q) {
 		with, args := latestSQL(q, tx.Dialect)
-		out, err := readTaggedBuilds(ctx, tx, with, args, q.Extra)
+		out, err := readTaggedBuilds(ctx, tx, with, args, q)
 		if err != nil {
 			return nil, err
 		}
@@ -388,7 +388,7 @@ func Tagged(ctx context.Context, tx *Tx, q TaggedQuery) ([]*TaggedBuild, error) 
 		}
 	}
 	with, args := taggedSQL(q)
-	return readTaggedBuilds(ctx, tx, with, args, q.Extra)
+	return readTaggedBuilds(ctx, tx, with, args, q)
 }
 
 func allComplete(builds []*TaggedBuild) bool {
@@ -400,18 +400,21 @@ func allComplete(builds []*TaggedBuild) bool {
 	return true
 }
 
-// readTaggedBuilds reads the builds of sel. The names of owners, promoters,
-// volumes and tags come from a few small queries rather than four more
-// joins per row, and the order is made here rather than by sorting whole
-// result rows: answers run to tens of thousands of builds.
-func readTaggedBuilds(ctx context.Context, tx *Tx, with string, args []any, withExtra bool) ([]*TaggedBuild, error) {
-	extra := "NULL"
-	if withExtra {
-		extra = "b.extra"
+// readTaggedBuilds reads the builds of sel, found along q's walk. The names
+// of owners, promoters, volumes and tags come from a few small queries
+// rather than four more joins per row, and the order is made here rather
+// than by sorting whole result rows: answers run to tens of thousands of
+// builds.
+func readTaggedBuilds(ctx context.Context, tx *Tx, with string, args []any, q TaggedQuery) ([]*TaggedBuild, error) {
+	// Every column costs time on every row: the tag comes from the depth
+	// (its place in q.Tags), and extra only when asked for.
+	extra := ""
+	if q.Extra {
+		extra = ", b.extra"
 	}
 	rows, err := tx.Query(ctx, with+` SELECT b.id, b.pkg_id, p.name, b.version, b.release, b.epoch, b.draft, b.state,
 		b.task_id, b.owner, b.create_event, e.time_us, b.start_us, b.completion_us, b.promotion_us, b.promoter,
-		b.volume_id, `+extra+`, sel.tag_id, sel.listing_event, sel.depth
+		b.volume_id, sel.listing_event, sel.depth`+extra+`
 		FROM sel JOIN build b ON b.id = sel.build_id
 		JOIN package p ON p.id = b.pkg_id
 		JOIN events e ON e.id = b.create_event`, args...)
@@ -419,31 +422,40 @@ func readTaggedBuilds(ctx context.Context, tx *Tx, with string, args []any, with
 		return nil, fmt.Errorf("read tagged builds: %w", err)
 	}
 	defer rows.Close()
-	// Collected as pointers: growing and sorting a slice of whole rows
-	// would copy each row many times. The rows themselves are allocated
-	// a block at a time.
+	// Each row is scanned into cur, by position, then copied into a block
+	// of rows allocated at once. Collected as pointers: growing and sorting
+	// a slice of whole rows would copy each row many times.
+	var cur TaggedBuild
+	bb := &cur.Build
+	dest := []any{intCol[int64]{&bb.ID}, intCol[int64]{&bb.PackageID}, &bb.PackageName, &bb.Version,
+		&bb.Release, optIntCol{&bb.Epoch}, &bb.Draft, intCol[int]{&bb.State}, optIntCol{&bb.TaskID},
+		intCol[int64]{&bb.OwnerID}, intCol[int64]{&bb.CreateEvent}, intCol[int64]{&bb.CreationUS},
+		optIntCol{&bb.StartUS}, optIntCol{&bb.CompletionUS}, optIntCol{&bb.PromotionUS},
+		optIntCol{&bb.PromoterID}, intCol[int64]{&bb.VolumeID}, intCol[int64]{&cur.ListingEvent}, intCol[int]{&cur.Depth}}
+	if q.Extra {
+		dest = append(dest, &bb.Extra)
+	}
 	var found []*TaggedBuild
 	var block []TaggedBuild
 	users, tags := map[int64]string{}, map[int64]string{}
 	for rows.Next() {
+		cur = TaggedBuild{}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, fmt.Errorf("read tagged builds: %w", err)
+		}
+		if cur.Depth < 0 || cur.Depth >= len(q.Tags) {
+			return nil, fmt.Errorf("read tagged builds: depth %d outside a walk of %d tags", cur.Depth, len(q.Tags))
+		}
+		cur.TagID = q.Tags[cur.Depth]
 		if len(block) == 0 {
 			block = make([]TaggedBuild, 256)
 		}
 		r := &block[0]
 		block = block[1:]
-		bb := &r.Build
-		// Scanned by position: answers run to tens of thousands of rows.
-		if err := rows.Scan(intCol[int64]{&bb.ID}, intCol[int64]{&bb.PackageID}, &bb.PackageName, &bb.Version,
-			&bb.Release, optIntCol{&bb.Epoch}, &bb.Draft, intCol[int]{&bb.State}, optIntCol{&bb.TaskID},
-			intCol[int64]{&bb.OwnerID}, intCol[int64]{&bb.CreateEvent}, intCol[int64]{&bb.CreationUS},
-			optIntCol{&bb.StartUS}, optIntCol{&bb.CompletionUS}, optIntCol{&bb.PromotionUS},
-			optIntCol{&bb.PromoterID}, intCol[int64]{&bb.VolumeID}, &bb.Extra, intCol[int64]{&r.TagID},
-			intCol[int64]{&r.ListingEvent}, intCol[int]{&r.Depth}); err != nil {
-			return nil, fmt.Errorf("read tagged builds: %w", err)
-		}
-		users[bb.OwnerID] = ""
-		if bb.PromoterID != nil {
-			users[*bb.PromoterID] = ""
+		*r = cur
+		users[r.OwnerID] = ""
+		if r.PromoterID != nil {
+			users[*r.PromoterID] = ""
 		}
 		tags[r.TagID] = ""
 		found = append(found, r)
