@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -118,6 +119,9 @@ func directTagBuild(ctx context.Context, c *Call, t *store.Tag, b *hub.Build, fo
 		return tagError("build %s not complete: state %s", b.NVR(), hub.BuildStateName(b.State))
 	}
 	if err := store.LockTagPackage(ctx, c.Tx, t.ID, b.PackageID); err != nil {
+		if errors.Is(err, store.ErrTagDeleted) {
+			return hub.GenericError("No such tagInfo: %s", pyRepr(t.Name))
+		}
 		return err
 	}
 	tagged, err := store.IsTagged(ctx, c.Tx, t.ID, b.ID)

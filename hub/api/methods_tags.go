@@ -468,6 +468,11 @@ func deleteTag(ctx context.Context, c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Before any revoke: a tagging that commits during the delete would
+	// otherwise leave its listing active in the deleted tag.
+	if err := store.LockTag(ctx, c.Tx, t.ID); err != nil {
+		return nil, err
+	}
 	for _, r := range tagDeleteRevokes {
 		if _, err := r.table.Revoke(ctx, c.Tx, c.UserID(), map[string]any{r.column: t.ID}); err != nil {
 			return nil, err

@@ -3,6 +3,7 @@ package store
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -86,8 +87,39 @@ func lockTagLatest(ctx context.Context, tx *Tx, tag, pkg any, onePackage bool) e
 // same package there waits, then sees this one's commit. Take it before
 // checking whether a build is already tagged, or two taggers of one build
 // both find it untagged and the second insert fails on the unique index.
+//
+// On PostgreSQL it then checks that the tag is still there: a deleteTag
+// that held LockTag, or committed since the caller read the tag, answers
+// ErrTagDeleted. SQLite's one writer at a time needs neither.
 func LockTagPackage(ctx context.Context, tx *Tx, tagID, pkgID int64) error {
-	return lockTagLatest(ctx, tx, tagID, pkgID, true)
+	if tx.Dialect != Postgres {
+		return nil
+	}
+	if err := lockTagLatest(ctx, tx, tagID, pkgID, true); err != nil {
+		return err
+	}
+	// A statement of its own: under READ COMMITTED it sees what committed
+	// while the lock was awaited.
+	var live bool
+	if err := tx.Get(ctx, &live, "SELECT EXISTS (SELECT 1 FROM tag_config WHERE tag_id = ? AND active = TRUE)", tagID); err != nil {
+		return fmt.Errorf("check tag %d: %w", tagID, err)
+	}
+	if !live {
+		return ErrTagDeleted
+	}
+	return nil
+}
+
+// ErrTagDeleted says that a tag was deleted by a transaction that
+// committed after the caller read it.
+var ErrTagDeleted = errors.New("tag deleted meanwhile")
+
+// LockTag makes the transaction the only one, across hubs, changing the
+// tag's builds until it ends. deleteTag takes it before it revokes the
+// tag's listings, so that a tagging in progress either commits first (and
+// its listing is revoked too) or waits and finds the tag gone.
+func LockTag(ctx context.Context, tx *Tx, tagID int64) error {
+	return lockTagLatest(ctx, tx, tagID, nil, false)
 }
 
 // TaggedQuery asks which builds a tag holds, as Koji's readTaggedBuilds
