@@ -30,13 +30,14 @@ func raceWorld(t *testing.T) (h *hubtest.Hub, tagID, pkgID, buildID int64) {
 
 // waitForTagLock returns once some transaction waits for tag's advisory
 // lock (store.LockTag, store.LockTagPackage), or fails if done reports first.
+// The key is computed as the store computes it.
 func waitForTagLock(t *testing.T, db *store.DB, tagID int64, done <-chan error) {
 	t.Helper()
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); {
 		var waiting bool
 		if err := db.InTx(ctx, false, func(tx *store.Tx) error {
 			return tx.Get(ctx, &waiting, `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
-				AND (CAST(classid AS BIGINT) << 32 | CAST(objid AS BIGINT)) = hashtextextended(?, 0))`, strconv.FormatInt(tagID, 10))
+				AND (CAST(classid AS BIGINT) << 32 | CAST(objid AS BIGINT)) = hashtextextended(current_schema() || '/' || ?, 0))`, strconv.FormatInt(tagID, 10))
 		}); err != nil {
 			t.Fatal(err)
 		}

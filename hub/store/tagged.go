@@ -63,18 +63,23 @@ func keepTagLatest(ctx context.Context, tx *Tx, cols map[string]any) error {
 // exclusive. The waiting transaction's statements then see the other's
 // commit (READ COMMITTED). A colliding key only makes unrelated writers
 // wait. SQLite has one writer at a time and needs no lock.
+//
+// Advisory locks belong to the whole database, so the keys name the schema
+// too: hubs (and test runs) on other schemas of the database have tags with
+// the same ids.
 func lockTagLatest(ctx context.Context, tx *Tx, tag, pkg any, onePackage bool) error {
 	if tx.Dialect != Postgres {
 		return nil
 	}
+	const key = "hashtextextended(current_schema() || '/' || ?, 0)"
 	tagKey := fmt.Sprint(tag)
 	var err error
 	if onePackage {
 		// Target list items are evaluated in order.
-		_, err = tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared(hashtextextended(?, 0)),
-			pg_advisory_xact_lock(hashtextextended(?, 0))`, tagKey, fmt.Sprint(tag, "/", pkg))
+		_, err = tx.Exec(ctx, "SELECT pg_advisory_xact_lock_shared("+key+"), pg_advisory_xact_lock("+key+")",
+			tagKey, fmt.Sprint(tag, "/", pkg))
 	} else {
-		_, err = tx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", tagKey)
+		_, err = tx.Exec(ctx, "SELECT pg_advisory_xact_lock("+key+")", tagKey)
 	}
 	if err != nil {
 		return fmt.Errorf("lock tag_latest: %w", err)

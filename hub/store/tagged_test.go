@@ -579,6 +579,52 @@ func TestTagLatestWholeTagRewriteWaits(t *testing.T) {
 	checkTagLatest(t, db, 0)
 }
 
+// TestTagLocksPerSchema: two hubs on different schemas of one database each
+// have a tag 1. Holding one's tag lock must not make the other wait.
+func TestTagLocksPerSchema(t *testing.T) {
+	a, b := hubtest.OpenDB(t, hubtest.Postgres), hubtest.OpenDB(t, hubtest.Postgres)
+	other, err := b.Begin(ctx, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Rollback()
+	holder, err := a.Begin(ctx, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Deferred last, so it runs first: a waiting LockTag on other ends
+	// only once holder lets go.
+	defer holder.Rollback()
+	if err := store.LockTag(ctx, holder, 1); err != nil {
+		t.Fatal(err)
+	}
+	var pid int64
+	if err := other.Get(ctx, &pid, "SELECT pg_backend_pid()"); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- store.LockTag(ctx, other, 1) }()
+	for {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+			return
+		case <-time.After(5 * time.Millisecond):
+		}
+		var waiting bool
+		if err := a.InTx(ctx, false, func(tx *store.Tx) error {
+			return tx.Get(ctx, &waiting, "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = ? AND NOT granted)", pid)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if waiting {
+			t.Fatal("a tag lock on one schema waits for the same tag id on another")
+		}
+	}
+}
+
 // TestLatestWalkIsIndexOnly checks that the latest builds read tag_latest
 // through tag_latest_walk alone, never visiting the table: the index
 // carries every column the walk needs.
