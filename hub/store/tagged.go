@@ -309,7 +309,7 @@ func latestSQL(q TaggedQuery, d Dialect) (string, []any) {
 	if q.Event == nil {
 		// Now, each tag's newest listing of each package is kept in
 		// tag_latest: only the walk is left to follow.
-		first, fargs := firstAlongWalk("tag_latest", "pkg_id", "pkg_id, tag_id, build_id, create_event", q.Tags, nil)
+		first, fargs := firstAlongWalk("tag_latest", "pkg_id", "pkg_id, build_id, create_event", q.Tags, nil)
 		b.WriteString("best AS ")
 		if d == SQLite && q.ListTags != nil {
 			// Otherwise SQLite pushes the package-list filter below into
@@ -317,7 +317,7 @@ func latestSQL(q TaggedQuery, d Dialect) (string, []any) {
 			// per part.
 			b.WriteString("MATERIALIZED ")
 		}
-		b.WriteString("(" + first + "), sel AS (SELECT build_id, tag_id, create_event AS listing_event, depth, pkg_id FROM best")
+		b.WriteString("(" + first + "), sel AS (SELECT build_id, create_event AS listing_event, depth, pkg_id FROM best")
 		if q.ListTags != nil {
 			b.WriteString(" WHERE pkg_id IN (SELECT package_id FROM listed)")
 		}
@@ -326,16 +326,16 @@ func latestSQL(q TaggedQuery, d Dialect) (string, []any) {
 	}
 	in, inArgs, depth, depthArgs := walkDepth("tl.tag_id", q.Tags)
 	asOf, aargs := AsOf("tl", q.Event)
-	b.WriteString("pertag AS (SELECT tl.tag_id, " + depth + " AS depth, tl.pkg_id, MAX(tl.create_event * " + idShift +
+	b.WriteString("pertag AS (SELECT " + depth + " AS depth, tl.pkg_id, MAX(tl.create_event * " + idShift +
 		" + tl.build_id) AS k FROM tag_listing tl WHERE " + in + " AND " + asOf + " GROUP BY tl.tag_id, tl.pkg_id), ")
 	args = append(append(append(args, depthArgs...), inArgs...), aargs...)
 	if d == Postgres {
-		b.WriteString("best AS (SELECT DISTINCT ON (pkg_id) pkg_id, depth, tag_id, k FROM pertag ORDER BY pkg_id, depth), ")
+		b.WriteString("best AS (SELECT DISTINCT ON (pkg_id) pkg_id, depth, k FROM pertag ORDER BY pkg_id, depth), ")
 	} else {
 		// SQLite fills the bare columns from the row holding the MIN.
-		b.WriteString("best AS (SELECT pkg_id, MIN(depth) AS depth, tag_id, k FROM pertag GROUP BY pkg_id), ")
+		b.WriteString("best AS (SELECT pkg_id, MIN(depth) AS depth, k FROM pertag GROUP BY pkg_id), ")
 	}
-	b.WriteString("sel AS (SELECT k % " + idShift + " AS build_id, tag_id, k / " + idShift +
+	b.WriteString("sel AS (SELECT k % " + idShift + " AS build_id, k / " + idShift +
 		" AS listing_event, depth, pkg_id FROM best")
 	if q.ListTags != nil {
 		b.WriteString(" WHERE pkg_id IN (SELECT package_id FROM listed)")
@@ -345,7 +345,7 @@ func latestSQL(q TaggedQuery, d Dialect) (string, []any) {
 }
 
 // taggedSQL builds a WITH clause whose last table, sel, holds the
-// (build_id, tag_id, listing_event, depth, pkg_id) rows matching q, latest
+// (build_id, listing_event, depth, pkg_id) rows matching q, latest
 // and package list applied.
 func taggedSQL(q TaggedQuery) (string, []any) {
 	var b strings.Builder
@@ -377,7 +377,7 @@ func taggedSQL(q TaggedQuery) (string, []any) {
 	if q.RPMOnly {
 		conds = append(conds, "EXISTS (SELECT 1 FROM rpminfo r WHERE r.build_id = b.id)")
 	}
-	b.WriteString("cand AS (SELECT tl.build_id, tl.tag_id, tl.create_event AS listing_event, " + depth + " AS depth, b.pkg_id" +
+	b.WriteString("cand AS (SELECT tl.build_id, tl.create_event AS listing_event, " + depth + " AS depth, b.pkg_id" +
 		" FROM tag_listing tl" + joins + " WHERE " + strings.Join(conds, " AND ") + ")")
 	args = append(args, cargs...)
 	// Latest is chosen among all candidates first and the package list
@@ -385,7 +385,7 @@ func taggedSQL(q TaggedQuery) (string, []any) {
 	// and the big join stays free of the package list.
 	from := "cand"
 	if q.Latest > 0 {
-		b.WriteString(", ranked AS (SELECT build_id, tag_id, listing_event, depth, pkg_id, ROW_NUMBER() OVER" +
+		b.WriteString(", ranked AS (SELECT build_id, listing_event, depth, pkg_id, ROW_NUMBER() OVER" +
 			" (PARTITION BY pkg_id ORDER BY depth, listing_event DESC, build_id DESC) AS rn FROM cand)")
 		from = "ranked"
 	}
@@ -397,7 +397,7 @@ func taggedSQL(q TaggedQuery) (string, []any) {
 	if q.ListTags != nil {
 		where = append(where, "pkg_id IN (SELECT package_id FROM listed)")
 	}
-	b.WriteString(", sel AS (SELECT build_id, tag_id, listing_event, depth, pkg_id FROM " + from)
+	b.WriteString(", sel AS (SELECT build_id, listing_event, depth, pkg_id FROM " + from)
 	if len(where) > 0 {
 		b.WriteString(" WHERE " + strings.Join(where, " AND "))
 	}
