@@ -11,6 +11,6 @@ func SetQueryHook(f func(query string, args []any)) func() {
 // TaggedByWindow answers q the general way (taggedSQL), for comparing with
 // the latest-only path Tagged takes.
 func TaggedByWindow(ctx context.Context, tx *Tx, q TaggedQuery) ([]*TaggedBuild, error) {
-	with, args := taggedSQL(q)
+	with, args := taggedSQL(q, tx.Dialect)
 	return readTaggedBuilds(ctx, tx, with, args, q)
 }

@@ -193,25 +193,49 @@ func walkDepth(col string, tags []int64) (in string, inArgs []any, depth string,
 	return col + " IN " + in, inArgs, b.String(), depthArgs
 }
 
-// listedSQL writes the CTEs pkgfirst and listed (the packages the package
-// lists of q.ListTags let through) when q has ListTags. The first entry of
-// each package along the package-list walk decides; a blocked one hides
-// the package.
-func listedSQL(b *strings.Builder, q TaggedQuery) []any {
+// listedSQL writes the CTE listed (the packages the package lists of
+// q.ListTags let through) when q has ListTags. The first entry of each
+// package along the package-list walk decides; a blocked one hides the
+// package.
+func listedSQL(b *strings.Builder, q TaggedQuery, d Dialect) []any {
 	if q.ListTags == nil {
 		return nil
 	}
-	first, args := firstAlongWalk("tag_packages", "package_id", "package_id, blocked", q.ListTags,
-		func(alias string) (string, []any) {
-			c, args := AsOf(alias, q.Event)
-			if q.Package != nil {
-				// Only the named package's entries can matter; without
-				// this, asking for one package reads the whole list.
-				c += " AND " + alias + ".package_id IN (SELECT id FROM package WHERE name = ?)"
-				args = append(args, *q.Package)
+	cond := func(alias string) (string, []any) {
+		c, args := AsOf(alias, q.Event)
+		if q.Package != nil {
+			// Only the named package's entries can matter; without
+			// this, asking for one package reads the whole list.
+			c += " AND " + alias + ".package_id IN (SELECT id FROM package WHERE name = ?)"
+			args = append(args, *q.Package)
+		}
+		return c, args
+	}
+	uniq, _ := firstPlaces(q.ListTags)
+	if d == SQLite && q.Package == nil && len(uniq) <= maxAntiJoinWalk {
+		// Each tag's unblocked packages that no earlier tag lists: no
+		// need to find each package's first entry first. (For one
+		// package, the probes of firstAlongWalk are fewer.)
+		var args []any
+		b.WriteString("listed AS (")
+		for i, tag := range uniq {
+			if i > 0 {
+				b.WriteString(" UNION ALL ")
 			}
-			return c, args
-		})
+			if i == 0 {
+				c, cargs := cond("l")
+				fmt.Fprintf(b, "SELECT l.package_id FROM tag_packages l WHERE l.tag_id = %d AND %s AND l.blocked = FALSE", tag, c)
+				args = append(args, cargs...)
+				continue
+			}
+			n, nargs := exceptEarlier("tag_packages", "package_id", uniq, i, "blocked = FALSE", cond)
+			b.WriteString("SELECT package_id FROM (" + n + ") n")
+			args = append(args, nargs...)
+		}
+		b.WriteString("), ")
+		return args
+	}
+	first, args := firstAlongWalk(d, "tag_packages", "package_id", "package_id, blocked", q.ListTags, cond)
 	b.WriteString("pkgfirst AS (" + first + "), listed AS (SELECT package_id FROM pkgfirst WHERE blocked = FALSE), ")
 	return args
 }
@@ -222,10 +246,11 @@ func listedSQL(b *strings.Builder, q TaggedQuery) []any {
 // the walk as depth.
 //
 // For the usual walks, each part of a UNION ALL reads one tag and skips
-// the packages of the tags before it, which both planners run as index
-// probes or anti-joins rather than sorting every row of the walk. Its size
-// grows with the square of the walk, so long walks rank the rows instead.
-func firstAlongWalk(table, pkgCol, cols string, tags []int64, cond func(alias string) (string, []any)) (string, []any) {
+// the packages of the tags before it, rather than sorting every row of the
+// walk. PostgreSQL runs the skip as an anti-join; SQLite reads the packages
+// new to the tag (exceptEarlier) and looks up only those. Its size grows
+// with the square of the walk, so long walks rank the rows instead.
+func firstAlongWalk(d Dialect, table, pkgCol, cols string, tags []int64, cond func(alias string) (string, []any)) (string, []any) {
 	uniq, depths := firstPlaces(tags)
 	if len(uniq) > maxAntiJoinWalk {
 		return rankAlongWalk(table, pkgCol, cols, tags, cond)
@@ -246,7 +271,13 @@ func firstAlongWalk(table, pkgCol, cols string, tags []int64, cond func(alias st
 			b.WriteString(" AND " + c)
 			args = append(args, cargs...)
 		}
-		if i > 0 {
+		switch {
+		case i == 0:
+		case d == SQLite:
+			n, nargs := exceptEarlier(table, pkgCol, uniq, i, "", cond)
+			b.WriteString(" AND l." + pkgCol + " IN (" + n + ")")
+			args = append(args, nargs...)
+		default:
 			fmt.Fprintf(&b, " AND NOT EXISTS (SELECT 1 FROM %s x WHERE x.%s = l.%s AND x.tag_id IN (%s)",
 				table, pkgCol, pkgCol, strings.Join(earlier, ", "))
 			if cond != nil {
@@ -258,6 +289,34 @@ func firstAlongWalk(table, pkgCol, cols string, tags []int64, cond func(alias st
 		}
 		earlier = append(earlier, id)
 	}
+	return b.String(), args
+}
+
+// exceptEarlier writes a compound SELECT of the packages (pkgCol) table
+// holds in walk[i] (whose rows must also meet only, when given) and in none
+// of walk[:i], cond applying to every tag. Its ORDER BY lets SQLite merge
+// the tags' index ranges, read in package order, in one pass ("MERGE
+// (EXCEPT)"): no index probe per row, as NOT EXISTS takes, and the
+// packages the tag adds are usually few.
+func exceptEarlier(table, pkgCol string, walk []int64, i int, only string, cond func(alias string) (string, []any)) (string, []any) {
+	var b strings.Builder
+	var args []any
+	tags := append([]int64{walk[i]}, walk[:i]...)
+	for j, tag := range tags {
+		if j > 0 {
+			b.WriteString(" EXCEPT ")
+		}
+		fmt.Fprintf(&b, "SELECT m.%s FROM %s m WHERE m.tag_id = %d", pkgCol, table, tag)
+		if cond != nil {
+			c, cargs := cond("m")
+			b.WriteString(" AND " + c)
+			args = append(args, cargs...)
+		}
+		if j == 0 && only != "" {
+			b.WriteString(" AND m." + only)
+		}
+	}
+	b.WriteString(" ORDER BY 1")
 	return b.String(), args
 }
 
@@ -305,11 +364,11 @@ const idShift = "4294967296"
 func latestSQL(q TaggedQuery, d Dialect) (string, []any) {
 	var b strings.Builder
 	b.WriteString("WITH ")
-	args := listedSQL(&b, q)
+	args := listedSQL(&b, q, d)
 	if q.Event == nil {
 		// Now, each tag's newest listing of each package is kept in
 		// tag_latest: only the walk is left to follow.
-		first, fargs := firstAlongWalk("tag_latest", "pkg_id", "pkg_id, build_id, create_event", q.Tags, nil)
+		first, fargs := firstAlongWalk(d, "tag_latest", "pkg_id", "pkg_id, build_id, create_event", q.Tags, nil)
 		b.WriteString("best AS ")
 		if d == SQLite && q.ListTags != nil {
 			// Otherwise SQLite pushes the package-list filter below into
@@ -347,10 +406,10 @@ func latestSQL(q TaggedQuery, d Dialect) (string, []any) {
 // taggedSQL builds a WITH clause whose last table, sel, holds the
 // (build_id, listing_event, depth, pkg_id) rows matching q, latest
 // and package list applied.
-func taggedSQL(q TaggedQuery) (string, []any) {
+func taggedSQL(q TaggedQuery, d Dialect) (string, []any) {
 	var b strings.Builder
 	b.WriteString("WITH ")
-	args := listedSQL(&b, q)
+	args := listedSQL(&b, q, d)
 	in, inArgs, depth, depthArgs := walkDepth("tl.tag_id", q.Tags)
 	asOf, aargs := AsOf("tl", q.Event)
 	conds := []string{in, asOf, "b.id = tl.build_id", "b.state = ?"}
@@ -424,7 +483,7 @@ func Tagged(ctx context.Context, tx *Tx, q TaggedQuery) ([]*TaggedBuild, error) 
 			return out, nil
 		}
 	}
-	with, args := taggedSQL(q)
+	with, args := taggedSQL(q, tx.Dialect)
 	return readTaggedBuilds(ctx, tx, with, args, q)
 }
 

@@ -627,7 +627,9 @@ func TestTagLocksPerSchema(t *testing.T) {
 
 // TestLatestWalkIsIndexOnly checks that the latest builds read tag_latest
 // through tag_latest_walk alone, never visiting the table: the index
-// carries every column the walk needs.
+// carries every column the walk needs. On SQLite, every EXCEPT of the walk
+// and of the package lists must run as a merge of index ranges, not
+// through a temporary B-tree.
 func TestLatestWalkIsIndexOnly(t *testing.T) {
 	hubtest.ForEachBackend(t, func(t *testing.T, db *store.DB) {
 		w := newLatestWorld(t, db)
@@ -669,6 +671,12 @@ func TestLatestWalkIsIndexOnly(t *testing.T) {
 			plan := strings.Join(explain(t, tx, db.Dialect, q), "\n")
 			if n := strings.Count(q.sql, "FROM tag_latest l"); strings.Count(plan, want) < n {
 				t.Errorf("want %d reads by %q, plan:\n%s", n, want, plan)
+			}
+			if db.Dialect == store.SQLite {
+				n := strings.Count(q.sql, " EXCEPT ")
+				if n == 0 || strings.Count(plan, "MERGE (EXCEPT)") != n {
+					t.Errorf("want %d EXCEPT merges (at least one), plan:\n%s", n, plan)
+				}
 			}
 		}
 		if !found {
