@@ -97,8 +97,25 @@ func TestLatestFromListingsMatchesWindow(t *testing.T) {
 		w := newLatestWorld(t, db)
 		rnd := rand.New(rand.NewSource(1))
 		tagged := map[[2]int64]bool{}
+		// p2 is blocked in the middle tag for a while, now and then, so
+		// that the package lists change along the history too.
+		p2Blocked, p2BlockedAt := false, map[int64]bool{}
 		for step := 0; step < 60; step++ {
 			err := db.InTx(ctx, true, func(tx *store.Tx) error {
+				if step%10 == 5 {
+					entry := map[string]any{"tag_id": w.tags[1], "package_id": w.pkgs[2]}
+					if p2Blocked {
+						if _, err := store.TagPackages.Revoke(ctx, tx, w.user, entry); err != nil {
+							return err
+						}
+					} else {
+						entry["blocked"] = true
+						if err := store.TagPackages.Insert(ctx, tx, w.user, entry); err != nil {
+							return err
+						}
+					}
+					p2Blocked = !p2Blocked
+				}
 				for op := 0; op < 1+rnd.Intn(4); op++ {
 					tag := w.tags[rnd.Intn(len(w.tags))]
 					p := w.pkgs[rnd.Intn(len(w.pkgs))]
@@ -116,6 +133,7 @@ func TestLatestFromListingsMatchesWindow(t *testing.T) {
 				}
 				ev, err := tx.Event(ctx)
 				w.events = append(w.events, ev)
+				p2BlockedAt[ev] = p2Blocked
 				return err
 			})
 			if err != nil {
@@ -148,7 +166,7 @@ func TestLatestFromListingsMatchesWindow(t *testing.T) {
 			events = append(events, &w.events[i])
 		}
 		err = db.InTx(ctx, false, func(tx *store.Tx) error {
-			nonEmpty, sawP1 := 0, false
+			nonEmpty, sawP1, sawP2 := 0, false, false
 			for _, ev := range events {
 				got, err := store.Tagged(ctx, tx, w.query(ev))
 				if err != nil {
@@ -193,10 +211,19 @@ func TestLatestFromListingsMatchesWindow(t *testing.T) {
 					if b.PackageID == w.pkgs[1] {
 						sawP1 = true
 					}
+					if b.PackageID == w.pkgs[2] {
+						sawP2 = true
+						if (ev == nil && p2Blocked) || (ev != nil && p2BlockedAt[*ev]) {
+							t.Errorf("event %v: p2 listed while blocked: %v", ev, summary(got))
+						}
+					}
 				}
 			}
 			if !sawP1 {
 				t.Error("p1, listed again in the child tag, never appears")
+			}
+			if !sawP2 {
+				t.Error("p2, blocked only for a while, never appears")
 			}
 			if nonEmpty < len(events)/2 {
 				t.Errorf("only %d of %d events hold builds: the history is too thin to compare", nonEmpty, len(events))
