@@ -321,7 +321,8 @@ func exceptEarlier(table, pkgCol string, walk []int64, i int, only string, cond 
 }
 
 // maxAntiJoinWalk is the longest walk (in distinct tags) firstAlongWalk
-// writes as anti-joins. Real inheritance walks are a few tags deep.
+// and listedSQL write tag by tag (anti-joins, or merges on SQLite). Real
+// inheritance walks are a few tags deep.
 const maxAntiJoinWalk = 32
 
 // rankAlongWalk is firstAlongWalk for long walks: every row of the walk's

@@ -414,8 +414,8 @@ func checkTagLatest(t *testing.T, db *store.DB, step int) {
 	}
 }
 
-// TestWalkLengths: short walks take the anti-join form of
-// firstAlongWalk, long ones (over 32 tags, 700 for SQLite's limit of 500
+// TestWalkLengths: short walks take the tag-by-tag form of
+// firstAlongWalk and listedSQL, long ones (over 32 tags, 700 for SQLite's limit of 500
 // terms in a compound SELECT) the ranking form; both give the first tag's
 // build and apply the first package-list entry along the walk.
 func TestWalkLengths(t *testing.T) {
