@@ -219,9 +219,6 @@ func listedSQL(b *strings.Builder, q TaggedQuery, d Dialect) []any {
 		var args []any
 		b.WriteString("listed AS (")
 		for i, tag := range uniq {
-			if i > 0 {
-				b.WriteString(" UNION ALL ")
-			}
 			if i == 0 {
 				c, cargs := cond("l")
 				fmt.Fprintf(b, "SELECT l.package_id FROM tag_packages l WHERE l.tag_id = %d AND %s AND l.blocked = FALSE", tag, c)
@@ -229,7 +226,7 @@ func listedSQL(b *strings.Builder, q TaggedQuery, d Dialect) []any {
 				continue
 			}
 			n, nargs := exceptEarlier("tag_packages", "package_id", uniq, i, "blocked = FALSE", cond)
-			b.WriteString("SELECT package_id FROM (" + n + ") n")
+			b.WriteString(" UNION ALL SELECT package_id FROM (" + n + ") n")
 			args = append(args, nargs...)
 		}
 		b.WriteString("), ")
