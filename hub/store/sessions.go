@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
 
 	"github.com/gokoji/gokoji/hub"
 )
@@ -164,8 +163,7 @@ func permNames(arrays ...string) ([]string, error) {
 		}
 		names = append(names, part...)
 	}
-	slices.Sort(names)
-	return slices.Compact(names), nil
+	return sortedDistinct(names), nil
 }
 
 // UserSessions lists a user's open sessions, oldest first.

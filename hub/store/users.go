@@ -3,7 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/gokoji/gokoji/hub"
@@ -291,16 +291,17 @@ func UserPermNames(ctx context.Context, tx *Tx, userID int64, withGroups bool) (
 	if err != nil {
 		return nil, err
 	}
-	seen := map[string]bool{}
-	names := []string{}
+	names := make([]string, 0, len(src))
 	for _, s := range src {
-		if !seen[s.Perm] {
-			seen[s.Perm] = true
-			names = append(names, s.Perm)
-		}
+		names = append(names, s.Perm)
 	}
-	sort.Strings(names)
-	return names, nil
+	return sortedDistinct(names), nil
+}
+
+// sortedDistinct sorts names and drops repeats, in place.
+func sortedDistinct(names []string) []string {
+	slices.Sort(names)
+	return slices.Compact(names)
 }
 
 // GroupMembers lists the current members of a group.
