@@ -470,3 +470,69 @@ func TestCallerSessionPermsAndHost(t *testing.T) {
 		}
 	})
 }
+
+// TestUserBy: each way of finding a user answers the same user with all
+// of its principals, sorted, and nil when there is no such user.
+func TestUserBy(t *testing.T) {
+	hubtest.ForEachBackend(t, func(t *testing.T, db *store.DB) {
+		var two, none int64
+		err := db.InTx(ctx, true, func(tx *store.Tx) error {
+			var err error
+			if two, err = store.CreateUser(ctx, tx, store.NewUser{Name: "two", Principal: "two@B.ORG"}); err != nil {
+				return err
+			}
+			if err := store.AddPrincipal(ctx, tx, two, "two@A.ORG"); err != nil {
+				return err
+			}
+			none, err = store.CreateUser(ctx, tx, store.NewUser{Name: "none"})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		both := []string{"two@A.ORG", "two@B.ORG"}
+		for _, c := range []struct {
+			column     string
+			value      any
+			wantID     int64 // 0: no user
+			principals []string
+		}{
+			{"id", two, two, both},
+			{"name", "two", two, both},
+			{"krb_principal", "two@B.ORG", two, both},
+			{"krb_principal", "two@A.ORG", two, both},
+			{"id", none, none, []string{}},
+			{"name", "none", none, []string{}},
+			{"name", "nobody", 0, nil},
+			{"krb_principal", "nobody@A.ORG", 0, nil},
+		} {
+			err := db.InTx(ctx, false, func(tx *store.Tx) error {
+				u, err := store.UserBy(ctx, tx, c.column, c.value)
+				if err != nil {
+					return err
+				}
+				switch {
+				case c.wantID == 0 && u != nil:
+					t.Errorf("UserBy(%s, %v) = %+v, want none", c.column, c.value, u)
+				case c.wantID == 0:
+				case u == nil:
+					t.Errorf("UserBy(%s, %v) = nil, want user %d", c.column, c.value, c.wantID)
+				case u.ID != c.wantID || !reflect.DeepEqual(u.KrbPrincipals, c.principals):
+					t.Errorf("UserBy(%s, %v) = user %d with %q, want %d with %q",
+						c.column, c.value, u.ID, u.KrbPrincipals, c.wantID, c.principals)
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		err = db.InTx(ctx, false, func(tx *store.Tx) error {
+			_, err := store.UserBy(ctx, tx, "password", "x")
+			return err
+		})
+		if err == nil {
+			t.Error("UserBy on an unknown column: no error")
+		}
+	})
+}

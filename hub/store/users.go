@@ -26,28 +26,38 @@ const userCols = "u.id, u.name, u.status, u.usertype"
 
 // UserBy finds one user by a column ("id", "name") or by a Kerberos principal
 // ("krb_principal"). It returns nil when there is none.
+//
+// The user and its principals come in one query (a row per principal),
+// one round trip on PostgreSQL: most calls look up a user.
 func UserBy(ctx context.Context, tx *Tx, column string, value any) (*hub.User, error) {
-	var q string
+	var match string
 	switch column {
 	case "id", "name":
-		q = "SELECT " + userCols + " FROM users u WHERE u." + column + " = ?"
+		match = "u." + column + " = ?"
 	case "krb_principal":
-		q = "SELECT " + userCols + " FROM users u JOIN user_krb_principals p ON p.user_id = u.id WHERE p.krb_principal = ?"
+		match = "u.id = (SELECT k.user_id FROM user_krb_principals k WHERE k.krb_principal = ?)"
 	default:
 		return nil, fmt.Errorf("UserBy: unknown column %q", column)
 	}
-	var rows []userRow
-	if err := tx.Select(ctx, &rows, q, value); err != nil {
+	var rows []struct {
+		userRow
+		Principal *string `db:"krb_principal"`
+	}
+	if err := tx.Select(ctx, &rows, "SELECT "+userCols+", p.krb_principal FROM users u"+
+		" LEFT JOIN user_krb_principals p ON p.user_id = u.id WHERE "+match+" ORDER BY p.krb_principal", value); err != nil {
 		return nil, fmt.Errorf("look up user by %s: %w", column, err)
 	}
 	if len(rows) == 0 {
 		return nil, nil
 	}
-	users, err := withPrincipals(ctx, tx, rows)
-	if err != nil {
-		return nil, err
+	r := rows[0]
+	u := &hub.User{ID: r.ID, Name: r.Name, Status: r.Status, UserType: r.UserType, KrbPrincipals: []string{}}
+	for _, r := range rows {
+		if r.Principal != nil {
+			u.KrbPrincipals = append(u.KrbPrincipals, *r.Principal)
+		}
 	}
-	return &users[0], nil
+	return u, nil
 }
 
 // UserFilter selects users for ListUsers. Zero values select everything.
