@@ -562,13 +562,8 @@ func readTaggedBuilds(ctx context.Context, tx *Tx, with string, args []any, q Ta
 		return nil, nil
 	}
 	volumes := map[int64]string{}
-	for _, n := range []struct {
-		table string
-		names map[int64]string
-	}{{"users", users}, {"tag", tags}, {"volume", volumes}} {
-		if err := readNames(ctx, tx, n.table, n.names); err != nil {
-			return nil, err
-		}
+	if err := readNames(ctx, tx, []nameSet{{"users", users}, {"tag", tags}, {"volume", volumes}}); err != nil {
+		return nil, err
 	}
 	slices.SortFunc(found, func(a, b *TaggedBuild) int {
 		if c := cmp.Compare(a.Depth, b.Depth); c != 0 {
@@ -590,26 +585,39 @@ func readTaggedBuilds(ctx context.Context, tx *Tx, with string, args []any, q Ta
 	return found, nil
 }
 
-// readNames fills names (id → name) from table's id and name columns: for
-// the ids already in the map, or for every row when the map is empty.
-func readNames(ctx context.Context, tx *Tx, table string, names map[int64]string) error {
-	q := "SELECT id, name FROM " + table
+// nameSet asks for the names (id → name) of table's rows: for the ids
+// already in names, or for every row when it is empty.
+type nameSet struct {
+	table string
+	names map[int64]string
+}
+
+// readNames fills every set with one query (one round trip on PostgreSQL).
+func readNames(ctx context.Context, tx *Tx, sets []nameSet) error {
+	var parts []string
 	var args []any
-	if len(names) > 0 {
-		ids := make([]int64, 0, len(names))
-		for id := range names {
-			ids = append(ids, id)
+	for i, s := range sets {
+		part := "SELECT " + strconv.Itoa(i) + " AS kind, id, name FROM " + s.table
+		if len(s.names) > 0 {
+			ids := make([]int64, 0, len(s.names))
+			for id := range s.names {
+				ids = append(ids, id)
+			}
+			src, arg := IDTable(tx.Dialect, ids)
+			part += " WHERE id IN (" + src + ")"
+			args = append(args, arg)
 		}
-		src, arg := IDTable(tx.Dialect, ids)
-		q += " WHERE id IN (" + src + ")"
-		args = append(args, arg)
+		parts = append(parts, part)
 	}
-	var rows []NamedID
-	if err := tx.Select(ctx, &rows, q, args...); err != nil {
-		return fmt.Errorf("read %s names: %w", table, err)
+	var rows []struct {
+		Kind int `db:"kind"`
+		NamedID
+	}
+	if err := tx.Select(ctx, &rows, strings.Join(parts, " UNION ALL "), args...); err != nil {
+		return fmt.Errorf("read names: %w", err)
 	}
 	for _, r := range rows {
-		names[r.ID] = r.Name
+		sets[r.Kind].names[r.ID] = r.Name
 	}
 	return nil
 }
