@@ -301,6 +301,20 @@ func TestPostgresReadsOutsideBlock(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// One package's builds need no tuning, so no block either.
+	err = db.InTx(ctx, false, func(tx *store.Tx) error {
+		pkg := "p"
+		if _, err := store.Tagged(ctx, tx, store.TaggedQuery{Tags: []int64{1}, Latest: 1, Package: &pkg}); err != nil {
+			return err
+		}
+		if inBlock(tx) {
+			t.Error("a read of one package's builds began a transaction block")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	// Writes always run in a block.
 	err = db.InTx(ctx, true, func(tx *store.Tx) error {
 		if !inBlock(tx) {

@@ -468,8 +468,13 @@ func Tagged(ctx context.Context, tx *Tx, q TaggedQuery) ([]*TaggedBuild, error) 
 	if len(q.Tags) == 0 {
 		return nil, nil
 	}
-	if err := bigAnswerPlans(ctx, tx); err != nil {
-		return nil, err
+	if q.Package == nil {
+		// One package's builds are few; the planner's defaults suit them,
+		// and tuning would cost a transaction block (on PostgreSQL, two
+		// more round trips, for BEGIN and ROLLBACK).
+		if err := bigAnswerPlans(ctx, tx); err != nil {
+			return nil, err
+		}
 	}
 	if latestOnly(q) {
 		with, args := latestSQL(q, tx.Dialect)
