@@ -68,13 +68,9 @@ func (rc *resultCache) put(key string, value any, weight int) {
 // cached. Only read transactions cache: a write transaction sees its own
 // uncommitted changes.
 //
-// With SQLite this process is the only writer: the number of write
-// transactions it had committed when the read began names the data (not the
-// newest event alone: some writes, such as setBuildOwner, make no event).
-// With PostgreSQL, several hubs may write: the key is the transaction
-// snapshot (xmin:xmax:in-progress ids), equal in two reads only if no
-// transaction committed or aborted between them, so equal keys see equal
-// data. Busy hubs change it often; idle reads still hit.
+// The name is store.AnswersVersion, which changes with every committed
+// write of data (not only those that make an event: setBuildOwner makes
+// none), on any hub, but not with heartbeats and task polls.
 func (c *Call) snapshotKey(ctx context.Context, event *int64) (string, error) {
 	if c.d == nil || c.d.cache == nil || c.Tx.Writable() {
 		return "", nil
@@ -83,12 +79,9 @@ func (c *Call) snapshotKey(ctx context.Context, event *int64) (string, error) {
 	if event != nil {
 		at = "at" + strconv.FormatInt(*event, 10)
 	}
-	if c.Tx.Dialect == store.Postgres {
-		snap, err := store.Snapshot(ctx, c.Tx)
-		if err != nil {
-			return "", err
-		}
-		return at + "|" + snap, nil
+	v, err := store.AnswersVersion(ctx, c.Tx)
+	if err != nil {
+		return "", err
 	}
-	return at + "|w" + strconv.FormatInt(c.Tx.CommitsBefore(), 10), nil
+	return at + "|" + v, nil
 }

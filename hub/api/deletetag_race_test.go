@@ -87,7 +87,7 @@ func TestDeleteTagAfterTaggingInProgress(t *testing.T) {
 		done <- err
 	}()
 	waitForTagLock(t, h.DB, tagID, done)
-	if err := tagging.Commit(); err != nil {
+	if err := tagging.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if err := <-done; err != nil {
@@ -121,7 +121,7 @@ func TestTaggingAfterDeleteTagInProgress(t *testing.T) {
 		done <- err
 	}()
 	waitForTagLock(t, h.DB, tagID, done)
-	if err := deleting.Commit(); err != nil {
+	if err := deleting.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
 	fault(t, <-done, hub.CodeGeneric, "No such tagInfo: 'doomed'")

@@ -186,7 +186,7 @@ func (d *Dispatcher) attempt(ctx context.Context, req *Request, m *Method, multi
 	if !multi && m.KeepsAnswers {
 		tx.KeepsCachedAnswers()
 	}
-	if err := tx.Commit(); err != nil {
+	if err := tx.Commit(ctx); err != nil {
 		return nil, false, err
 	}
 	fx.done()

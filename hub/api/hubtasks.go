@@ -164,7 +164,7 @@ func (d *Dispatcher) runOneHubTask(ctx context.Context) (bool, error) {
 	if err := fx.commit(); err != nil {
 		return false, err
 	}
-	if err := tx.Commit(); err != nil {
+	if err := tx.Commit(ctx); err != nil {
 		return false, err
 	}
 	fx.done()

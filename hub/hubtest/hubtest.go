@@ -77,6 +77,36 @@ func OpenDB(t testing.TB, b Backend) *store.DB {
 	return db
 }
 
+// OtherHub opens a second handle on db's PostgreSQL schema, as a second
+// hub process would have: its own connections, and a hub started on it
+// has its own caches.
+func OtherHub(t testing.TB, db *store.DB) *store.DB {
+	t.Helper()
+	ctx := context.Background()
+	if db.Dialect != store.Postgres {
+		t.Fatal("OtherHub needs a PostgreSQL database: one SQLite file has one hub")
+	}
+	var schema string
+	if err := db.InTx(ctx, false, func(tx *store.Tx) error {
+		return tx.Get(ctx, &schema, "SELECT current_schema()")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(PostgresDSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	other, err := store.Open(ctx, u.String())
+	if err != nil {
+		t.Fatalf("open a second handle: %v", err)
+	}
+	t.Cleanup(func() { other.Close() })
+	return other
+}
+
 // PostgresDSN is the base DSN of the test PostgreSQL server.
 func PostgresDSN() string {
 	if v := os.Getenv("KOJI_TEST_PG_DSN"); v != "" {

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -179,7 +180,7 @@ func (db *DB) InTx(ctx context.Context, write bool, fn func(*Tx) error) error {
 		tx.Rollback()
 		return err
 	}
-	return tx.Commit()
+	return tx.Commit(ctx)
 }
 
 // Tx is one transaction. It creates at most one event, on the first versioned
@@ -199,13 +200,9 @@ type Tx struct {
 	// commitsBefore is DB.commits when the transaction began.
 	commitsBefore int64
 	// keepsAnswers: the transaction writes only state no cached answer
-	// reads, so its commit is not counted in DB.commits.
+	// reads, so its commit is not counted (AnswersVersion).
 	keepsAnswers bool
 }
-
-// Commits is the number of write transactions this process committed that
-// may have changed what cached answers read.
-func (db *DB) Commits() int64 { return db.commits.Load() }
 
 // KeepsCachedAnswers declares that t writes only host, task, scheduler and
 // repo state (heartbeats, assignments, the repo manager's bookkeeping),
@@ -214,17 +211,22 @@ func (db *DB) Commits() int64 { return db.commits.Load() }
 // changes anything else must not call it.
 func (t *Tx) KeepsCachedAnswers() { t.keepsAnswers = true }
 
-// CommitsBefore is the number of write transactions this process had
-// committed when t began: with SQLite, where this process is the only
-// writer, an answer read in t holds until that number changes.
-func (t *Tx) CommitsBefore() int64 { return t.commitsBefore }
-
 // Writable reports whether this transaction may change data.
 func (t *Tx) Writable() bool { return t.write }
 
 // Commit ends the transaction.
-func (t *Tx) Commit() error {
+func (t *Tx) Commit(ctx context.Context) error {
 	if t.tx != nil {
+		if t.write && !t.keepsAnswers && t.Dialect == Postgres {
+			// Last, just before COMMIT: the row stays locked only while
+			// the commit itself runs, and its holder waits for nothing
+			// else, so writers meeting here never deadlock.
+			if _, err := t.tx.ExecContext(ctx, "UPDATE answers_version SET n = n + 1 WHERE shard = pg_backend_pid() % 16"); err != nil {
+				t.tx.Rollback()
+				t.release()
+				return fmt.Errorf("count the write: %w", err)
+			}
+		}
 		if err := t.tx.Commit(); err != nil {
 			t.release()
 			return fmt.Errorf("commit: %w", err)
@@ -403,14 +405,26 @@ func (t *Tx) Savepoint(ctx context.Context, fn func() error) error {
 // IsNoRows reports whether err means a lookup found nothing.
 func IsNoRows(err error) bool { return err == sql.ErrNoRows }
 
-// Snapshot is PostgreSQL's transaction snapshot (pg_current_snapshot) as
-// text; two reads with equal snapshots see the same data.
-func Snapshot(ctx context.Context, t *Tx) (string, error) {
-	var s string
-	if err := t.Get(ctx, &s, "SELECT CAST(pg_current_snapshot() AS TEXT)"); err != nil {
-		return "", fmt.Errorf("read snapshot: %w", err)
+// AnswersVersion names the state of the data cached answers read (builds,
+// tags, packages, users), as t sees it: equal names, equal data. Writes
+// that declare KeepsCachedAnswers do not change it.
+//
+// With SQLite this process is the only writer, and the name is the number
+// of such write transactions it had committed when t began. With
+// PostgreSQL, several hubs may write: each such transaction adds one to a
+// row of answers_version before it commits, and the name is their sum.
+// Equal sums mean the same writes: the sets of commits that statements see
+// grow one after another (a statement sees every commit an earlier one
+// saw), so two reads that count as many see the same ones.
+func AnswersVersion(ctx context.Context, t *Tx) (string, error) {
+	if t.Dialect != Postgres {
+		return "w" + strconv.FormatInt(t.commitsBefore, 10), nil
 	}
-	return s, nil
+	var n int64
+	if err := t.Get(ctx, &n, "SELECT CAST(SUM(n) AS BIGINT) FROM answers_version"); err != nil {
+		return "", fmt.Errorf("read answers version: %w", err)
+	}
+	return "g" + strconv.FormatInt(n, 10), nil
 }
 
 // AsyncCommit lets this transaction's commit return before its WAL record is

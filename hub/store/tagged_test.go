@@ -597,7 +597,7 @@ func TestTagLatestWholeTagRewriteWaits(t *testing.T) {
 		case <-time.After(5 * time.Millisecond):
 		}
 	}
-	if err := tagging.Commit(); err != nil {
+	if err := tagging.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if err := <-done; err != nil {
