@@ -173,9 +173,7 @@ func (d *Dispatcher) attempt(ctx context.Context, req *Request, m *Method, multi
 	if sess != nil && req.Creds.Callnum != nil && !isLogin(req.Method) {
 		// Only calls that commit advance the stored callnum, so a retry of a
 		// committed call is recognised and refused.
-		if err := store.SetSessionFields(ctx, tx, sess.ID, map[string]any{"callnum": *req.Creds.Callnum}); err != nil {
-			return failed(err)
-		}
+		store.SetCallnumAtCommit(tx, sess.ID, *req.Creds.Callnum)
 	}
 	// Files move into place just before the commit; a failed commit removes
 	// them again (the deferred abort). Failures from here on are not run

@@ -202,6 +202,9 @@ type Tx struct {
 	// keepsAnswers: the transaction writes only state no cached answer
 	// reads, so its commit is not counted (AnswersVersion).
 	keepsAnswers bool
+	// last and lastArgs are the ExecAtCommit statement, if any.
+	last     string
+	lastArgs []any
 }
 
 // KeepsCachedAnswers declares that t writes only host, task, scheduler and
@@ -217,15 +220,10 @@ func (t *Tx) Writable() bool { return t.write }
 // Commit ends the transaction.
 func (t *Tx) Commit(ctx context.Context) error {
 	if t.tx != nil {
-		if t.write && !t.keepsAnswers && t.Dialect == Postgres {
-			// Last, just before COMMIT: the row stays locked only while
-			// the commit itself runs, and its holder waits for nothing
-			// else, so writers meeting here never deadlock.
-			if _, err := t.tx.ExecContext(ctx, "UPDATE answers_version SET n = n + 1 WHERE shard = pg_backend_pid() % 16"); err != nil {
-				t.tx.Rollback()
-				t.release()
-				return fmt.Errorf("count the write: %w", err)
-			}
+		if err := t.execLast(ctx); err != nil {
+			t.tx.Rollback()
+			t.release()
+			return err
 		}
 		if err := t.tx.Commit(); err != nil {
 			t.release()
@@ -235,6 +233,38 @@ func (t *Tx) Commit(ctx context.Context) error {
 	t.release()
 	if t.write && !t.keepsAnswers {
 		t.db.commits.Add(1)
+	}
+	return nil
+}
+
+// ExecAtCommit makes query (an UPDATE or INSERT whose outcome the caller
+// does not need) the transaction's last statement, run by Commit; a later
+// call replaces an earlier one. On PostgreSQL it carries the answers count
+// (AnswersVersion) with it: one round trip for both.
+func (t *Tx) ExecAtCommit(query string, args ...any) {
+	t.last, t.lastArgs = query, args
+}
+
+// execLast runs, just before COMMIT, the ExecAtCommit statement and, for
+// a PostgreSQL write that may change cached answers, the count of it.
+// Taken last, the count's row stays locked only while the commit itself
+// runs, and its holder waits for nothing else, so writers meeting there
+// never deadlock.
+func (t *Tx) execLast(ctx context.Context) error {
+	const count = "UPDATE answers_version SET n = n + 1 WHERE shard = pg_backend_pid() % 16"
+	q := t.last
+	if t.write && !t.keepsAnswers && t.Dialect == Postgres {
+		if q == "" {
+			q = count
+		} else {
+			q = "WITH counted AS (" + count + ") " + q
+		}
+	}
+	if q == "" {
+		return nil
+	}
+	if _, err := t.tx.ExecContext(ctx, t.tx.Rebind(q), t.lastArgs...); err != nil {
+		return fmt.Errorf("last statement before commit: %w", err)
 	}
 	return nil
 }

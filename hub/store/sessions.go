@@ -175,6 +175,12 @@ func UserSessions(ctx context.Context, tx *Tx, userID int64) ([]Session, error) 
 	return out, nil
 }
 
+// SetCallnumAtCommit stores a session's callnum as the last statement of
+// tx (Tx.ExecAtCommit), so that only a call that commits advances it.
+func SetCallnumAtCommit(tx *Tx, id, callnum int64) {
+	tx.ExecAtCommit("UPDATE sessions SET callnum = ? WHERE id = ?", callnum, id)
+}
+
 // SetSessionFields updates columns of a session by name.
 func SetSessionFields(ctx context.Context, tx *Tx, id int64, fields map[string]any) error {
 	names := sortedKeys(fields)
