@@ -596,18 +596,18 @@ func addRPMSig(ctx context.Context, c *Call) (any, error) {
 	if err != nil {
 		return nil, hub.GenericError("Invalid signature header for %s: %v", r.NVRA(), err)
 	}
-	return nil, storeSig(ctx, c, b, r, key, raw)
-}
-
-// storeSig records a signature header and stages its sigcache file.
-func storeSig(ctx context.Context, c *Call, b *hub.Build, r *hub.RPM, sigkey string, raw []byte) error {
-	ok, err := store.InsertRPMSig(ctx, c.Tx, store.RPMSig{RPMID: r.ID, SigKey: sigkey, SigHash: rpmhdr.Hash(raw)})
+	ok, err := store.InsertRPMSig(ctx, c.Tx, store.RPMSig{RPMID: r.ID, SigKey: key, SigHash: rpmhdr.Hash(raw)})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if !ok {
-		return hub.GenericError("Signature already exists for package %s, key %s", r.NVRA(), sigkey)
+		return nil, hub.GenericError("Signature already exists for package %s, key %s", r.NVRA(), key)
 	}
+	return nil, stageSig(c, b, r, key, raw)
+}
+
+// stageSig stages the sigcache file of a signature header already recorded.
+func stageSig(c *Call, b *hub.Build, r *hub.RPM, sigkey string, raw []byte) error {
 	dst := files.BuildDir(b.PackageName, b.Version, b.Release) + "/" + files.SigCachePath(sigkey, r.Name, r.Version, r.Release, r.Arch)
 	p, err := c.d.Files.StageBytes(raw, dst)
 	if err != nil {
@@ -685,7 +685,15 @@ func importRPMFile(ctx context.Context, c *Call, ri rpmImport) (map[string]any, 
 	}
 	r := hub.RPM{BuildID: &b.ID, BuildrootID: ri.brootID, Name: h.Name(), Version: h.Version(), Release: h.Release(),
 		Epoch: h.Epoch(), Arch: h.Arch(), PayloadHash: payloadhash, Size: st.Size(), BuildTime: h.BuildTime()}
-	if r.ID, err = store.InsertRPMIfNew(ctx, c.Tx, r); err != nil {
+	sh, _ := rpmhdr.ParseSigHeader(h.SigHeader())
+	sigkey := ""
+	if sh != nil {
+		if k, err := sh.KeyID(); err == nil {
+			sigkey = k
+		}
+	}
+	sig := store.RPMSig{SigKey: sigkey, SigHash: rpmhdr.Hash(h.SigHeader())}
+	if r.ID, err = store.InsertRPMIfNew(ctx, c.Tx, r, sig); err != nil {
 		return nil, err
 	}
 	if r.ID == 0 {
@@ -710,14 +718,7 @@ func importRPMFile(ctx context.Context, c *Call, ri rpmImport) (map[string]any, 
 		p.LinkBack()
 	}
 	c.Defer(p)
-	sh, _ := rpmhdr.ParseSigHeader(h.SigHeader())
-	sigkey := ""
-	if sh != nil {
-		if k, err := sh.KeyID(); err == nil {
-			sigkey = k
-		}
-	}
-	if err := storeSig(ctx, c, b, &r, sigkey, h.SigHeader()); err != nil {
+	if err := stageSig(c, b, &r, sigkey, h.SigHeader()); err != nil {
 		return nil, err
 	}
 	out := rpmStruct(&r, false)

@@ -20,22 +20,36 @@ var RPMOrderFields = map[string]string{
 	"external_repo_name": "r.external_repo_id", "metadata_only": "r.metadata_only", "extra": "r.extra",
 }
 
-// InsertRPMIfNew adds r unless an rpm with its name, version, release,
-// arch and external repo exists, and returns the new id, or 0 when one
-// exists: one round trip where a lookup first would take two.
-func InsertRPMIfNew(ctx context.Context, tx *Tx, r hub.RPM) (int64, error) {
-	var ids []int64
-	err := tx.Select(ctx, &ids, `INSERT INTO rpminfo (build_id, buildroot_id, name, version, release, epoch,
+// InsertRPMIfNew adds r, with its signature header's record sig, unless
+// an rpm with its name, version, release, arch and external repo exists,
+// and returns the new id, or 0 when one exists (and nothing was added).
+// One statement where a lookup first would take two; on PostgreSQL the
+// signature rides along in it too, one round trip in all.
+func InsertRPMIfNew(ctx context.Context, tx *Tx, r hub.RPM, sig RPMSig) (int64, error) {
+	insert := `INSERT INTO rpminfo (build_id, buildroot_id, name, version, release, epoch,
 		arch, draft, external_repo_id, payloadhash, size, buildtime, metadata_only, extra)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (name, version, release, arch, external_repo_id) DO NOTHING RETURNING id`,
-		r.BuildID, r.BuildrootID, r.Name, r.Version, r.Release, r.Epoch, r.Arch, r.Draft,
-		r.ExternalRepoID, r.PayloadHash, r.Size, r.BuildTime, r.MetadataOnly, r.Extra)
-	if err != nil {
+		ON CONFLICT (name, version, release, arch, external_repo_id) DO NOTHING RETURNING id`
+	args := []any{r.BuildID, r.BuildrootID, r.Name, r.Version, r.Release, r.Epoch, r.Arch, r.Draft,
+		r.ExternalRepoID, r.PayloadHash, r.Size, r.BuildTime, r.MetadataOnly, r.Extra}
+	if tx.Dialect == Postgres {
+		// A new rpm has no signatures yet, so this insert cannot conflict.
+		insert = "WITH r AS (" + insert + "), s AS (INSERT INTO rpmsigs (rpm_id, sigkey, sighash)" +
+			" SELECT id, ?, ? FROM r) SELECT id FROM r"
+		args = append(args, sig.SigKey, sig.SigHash)
+	}
+	var ids []int64
+	if err := tx.Select(ctx, &ids, insert, args...); err != nil {
 		return 0, fmt.Errorf("insert rpm %s: %w", r.NVRA(), err)
 	}
 	if len(ids) == 0 {
 		return 0, nil
+	}
+	if tx.Dialect != Postgres {
+		sig.RPMID = ids[0]
+		if _, err := InsertRPMSig(ctx, tx, sig); err != nil {
+			return 0, err
+		}
 	}
 	return ids[0], nil
 }
