@@ -237,19 +237,23 @@ func (t *Tx) Commit(ctx context.Context) error {
 	return nil
 }
 
-// ExecAtCommit makes query (an UPDATE or INSERT whose outcome the caller
-// does not need) the transaction's last statement, run by Commit; a later
-// call replaces an earlier one. On PostgreSQL it carries the answers count
-// (AnswersVersion) with it: one round trip for both.
+// ExecAtCommit makes query (an UPDATE, INSERT or DELETE, without
+// RETURNING, whose outcome the caller does not need) the transaction's
+// last statement, run by Commit; a later call replaces an earlier one. On
+// PostgreSQL it carries the answers count (AnswersVersion) with it: one
+// round trip for both.
 func (t *Tx) ExecAtCommit(query string, args ...any) {
 	t.last, t.lastArgs = query, args
 }
 
 // execLast runs, just before COMMIT, the ExecAtCommit statement and, for
 // a PostgreSQL write that may change cached answers, the count of it.
-// Taken last, the count's row stays locked only while the commit itself
-// runs, and its holder waits for nothing else, so writers meeting there
-// never deadlock.
+//
+// The count's row is locked last: after it the holder only commits and
+// waits for nothing, so writers meeting there never deadlock. Sent with an
+// ExecAtCommit statement, the count's condition reads that statement's
+// result, which makes PostgreSQL run it first (the sub-statements of a
+// WITH otherwise run in no set order).
 func (t *Tx) execLast(ctx context.Context) error {
 	const count = "UPDATE answers_version SET n = n + 1 WHERE shard = pg_backend_pid() % 16"
 	q := t.last
@@ -257,7 +261,7 @@ func (t *Tx) execLast(ctx context.Context) error {
 		if q == "" {
 			q = count
 		} else {
-			q = "WITH counted AS (" + count + ") " + q
+			q = "WITH last AS (" + q + " RETURNING 1) " + count + " AND (SELECT COUNT(*) FROM last) >= 0"
 		}
 	}
 	if q == "" {
