@@ -92,14 +92,7 @@ func OtherHub(t testing.TB, db *store.DB) *store.DB {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	u, err := url.Parse(PostgresDSN())
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	other, err := store.Open(ctx, u.String())
+	other, err := store.Open(ctx, schemaDSN(t, PostgresDSN(), schema))
 	if err != nil {
 		t.Fatalf("open a second handle: %v", err)
 	}
@@ -150,6 +143,12 @@ func freshPostgresSchema(t testing.TB) string {
 		}
 		admin.Close()
 	})
+	return schemaDSN(t, base, schema)
+}
+
+// schemaDSN is base with its search_path set to schema.
+func schemaDSN(t testing.TB, base, schema string) string {
+	t.Helper()
 	u, err := url.Parse(base)
 	if err != nil {
 		t.Fatalf("parse %s: %v", base, err)
