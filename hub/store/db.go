@@ -28,8 +28,8 @@ type DB struct {
 	Dialect Dialect
 	write   *sqlx.DB
 	read    *sqlx.DB
-	// commits counts the write transactions this process committed, so
-	// answers computed from the data can be cached until the next write.
+	// commits counts the write transactions this process committed that
+	// may change cached answers: SQLite's AnswersVersion.
 	commits atomic.Int64
 }
 
@@ -221,8 +221,7 @@ func (t *Tx) Writable() bool { return t.write }
 func (t *Tx) Commit(ctx context.Context) error {
 	if t.tx != nil {
 		if err := t.execLast(ctx); err != nil {
-			t.tx.Rollback()
-			t.release()
+			t.Rollback()
 			return err
 		}
 		if err := t.tx.Commit(); err != nil {

@@ -24,6 +24,11 @@ type userRow struct {
 
 const userCols = "u.id, u.name, u.status, u.usertype"
 
+// user is the row as a hub.User, with no principals yet.
+func (r userRow) user() hub.User {
+	return hub.User{ID: r.ID, Name: r.Name, Status: r.Status, UserType: r.UserType, KrbPrincipals: []string{}}
+}
+
 // UserBy finds one user by a column ("id", "name") or by a Kerberos principal
 // ("krb_principal"). It returns nil when there is none.
 //
@@ -50,14 +55,13 @@ func UserBy(ctx context.Context, tx *Tx, column string, value any) (*hub.User, e
 	if len(rows) == 0 {
 		return nil, nil
 	}
-	r := rows[0]
-	u := &hub.User{ID: r.ID, Name: r.Name, Status: r.Status, UserType: r.UserType, KrbPrincipals: []string{}}
+	u := rows[0].user()
 	for _, r := range rows {
 		if r.Principal != nil {
 			u.KrbPrincipals = append(u.KrbPrincipals, *r.Principal)
 		}
 	}
-	return u, nil
+	return &u, nil
 }
 
 // UserFilter selects users for ListUsers. Zero values select everything.
@@ -115,7 +119,7 @@ func withPrincipals(ctx context.Context, tx *Tx, rows []userRow) ([]hub.User, er
 	out := make([]hub.User, len(rows))
 	index := make(map[int64]int, len(rows))
 	for i, r := range rows {
-		out[i] = hub.User{ID: r.ID, Name: r.Name, Status: r.Status, UserType: r.UserType, KrbPrincipals: []string{}}
+		out[i] = r.user()
 		index[r.ID] = i
 	}
 	if len(rows) == 0 {
