@@ -56,7 +56,7 @@ type app struct {
 	noauth  bool
 	quiet   bool
 	sess    *kojiclient.Session
-	sleep   func(time.Duration)
+	env     Env
 
 	quietOut io.Writer // the real stdout while a.out is muted
 }
@@ -107,13 +107,28 @@ func globalParser() *optionParser {
 	return p
 }
 
-// pollSleep waits between polls of watch-task and friends; tests replace it.
-var pollSleep = time.Sleep
+// Env is what a run learns from the process around it rather than from its
+// arguments. The zero Env is the real one; tests give their own.
+type Env struct {
+	// Background reports Python's _running_in_bg: stdin is not a terminal,
+	// or the process is not in the terminal's foreground group. Commands
+	// that would watch a task by default (build, resubmit, tag-build …) do
+	// not watch then, and uploads show no progress. Nil asks the terminal.
+	Background func() bool
+	// Sleep waits between polls of watch-task and friends. Nil waits on a
+	// timer that an ended context interrupts.
+	Sleep func(time.Duration)
+}
 
 // Main runs the CLI with args (without the program name) and returns the
 // exit status.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	a := &app{ctx: ctx, out: stdout, errw: stderr, sleep: pollSleep}
+	return MainEnv(ctx, args, stdout, stderr, Env{})
+}
+
+// MainEnv is Main in the given surroundings.
+func MainEnv(ctx context.Context, args []string, stdout, stderr io.Writer, env Env) int {
+	a := &app{ctx: ctx, out: stdout, errw: stderr, env: env}
 	return a.main(args)
 }
 

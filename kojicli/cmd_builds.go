@@ -162,7 +162,7 @@ https://docs.pagure.org/koji/HOWTO/#package-organization`)
 		}
 		dir := uniquePath("cli-build")
 		var progress kojiclient.UploadProgress
-		if !(runningInBackground() || o.b("noprogress") || quiet) {
+		if !(a.runningInBackground() || o.b("noprogress") || quiet) {
 			progress = a.uploadProgress()
 		}
 		if err := a.sess.Upload(a.ctx, source, dir, filepath.Base(source), a.blocksize(), progress); err != nil {

@@ -779,7 +779,7 @@ func cmdDownloadTask(a *app, args []string) error {
 	if base == nil {
 		return fail("No such task: %d", baseID)
 	}
-	if s := mint(base, "state"); shouldWait(o) && s != taskClosed && s != taskCanceled && s != taskFailed {
+	if s := mint(base, "state"); a.shouldWait(o) && s != taskClosed && s != taskCanceled && s != taskFailed {
 		if err := a.watchTasks([]int64{baseID}, quiet); err != nil {
 			if _, ok := err.(exitCode); !ok {
 				return err

@@ -149,10 +149,18 @@ func writeConf(t *testing.T, h *hubtest.Hub) string {
 // run runs one kojicli command line in-process as /work/tools/koji runs the
 // Python CLI (profile gokoji, kojiadmin's password) and renders the result
 // as record.sh does.
+//
+// Like record.sh, which runs the Python CLI with stdin from /dev/null, it
+// runs in the background: commands that would watch a task do not.
 func run(conf, line string) (string, int) {
+	return runEnv(conf, line, Env{Background: func() bool { return true }})
+}
+
+// runEnv is run in the given surroundings.
+func runEnv(conf, line string, env Env) (string, int) {
 	args := append([]string{"-c", conf, "-p", "gokoji", "--user", "kojiadmin", "--password", "kojiadmin"}, splitShell(line)...)
 	var out, errb bytes.Buffer
-	rc := Main(context.Background(), args, &out, &errb)
+	rc := MainEnv(context.Background(), args, &out, &errb, env)
 	return fmt.Sprintf("$ koji %s\n--- exit code: %d\n--- stdout:\n%s--- stderr:\n%s", line, rc, out.String(), errb.String()), rc
 }
 
@@ -165,11 +173,6 @@ func TestGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	rpms := goldenRPMs(t)
-	// record.sh runs the Python CLI with stdin from /dev/null, so commands
-	// that would watch a task do not.
-	bg := runningInBackground
-	runningInBackground = func() bool { return true }
-	defer func() { runningInBackground = bg }()
 	hubtest.ForEachBackend(t, func(t *testing.T, db *store.DB) {
 		h := hubtest.Start(t, db)
 		conf := writeConf(t, h)

@@ -21,27 +21,27 @@ const (
 
 func taskState(t map[string]any) string { return enumName(taskStates, t["state"]) }
 
-// runningInBackground is _running_in_bg: stdin is not a terminal, or the
-// process is not in the terminal's foreground group. Commands that would
-// watch a task by default (build, resubmit, tag-build …) do not watch then.
-// Tests replace it.
-var runningInBackground = func() bool {
+// runningInBackground is the Env's answer, or the terminal's.
+func (a *app) runningInBackground() bool {
+	if a.env.Background != nil {
+		return a.env.Background()
+	}
 	fd := os.Stdin.Fd()
 	return !isTerminal(fd) || !foreground(fd)
 }
 
 // shouldWait is "options.wait or (options.wait is None and not _running_in_bg())".
-func shouldWait(o values) bool {
+func (a *app) shouldWait(o values) bool {
 	if o.has("wait") {
 		return o.b("wait")
 	}
-	return !runningInBackground()
+	return !a.runningInBackground()
 }
 
 // watchIfWaiting ends a command that started tasks: when it should wait,
 // it logs out (as Koji's CLI does before watching) and watches them.
 func (a *app) watchIfWaiting(o values, tasks []int64, quiet bool) error {
-	if !shouldWait(o) {
+	if !a.shouldWait(o) {
 		return nil
 	}
 	a.sess.Logout(a.ctx)
@@ -605,8 +605,8 @@ func (a *app) pause() error {
 	if a.profile.PollInterval <= 0 {
 		d = 6 * time.Second
 	}
-	if a.sleep != nil {
-		a.sleep(d)
+	if a.env.Sleep != nil {
+		a.env.Sleep(d)
 		return a.ctx.Err()
 	}
 	select {

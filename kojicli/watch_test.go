@@ -23,7 +23,7 @@ func TestWatchTaskLive(t *testing.T) {
 	}
 	admin := h.Admin(t)
 	polls := 0
-	pollSleep = func(time.Duration) {
+	sleep := func(time.Duration) {
 		polls++
 		if polls == 1 {
 			if _, err := admin.Call(context.Background(), "cancelTask", int64(1)); err != nil {
@@ -36,8 +36,7 @@ func TestWatchTaskLive(t *testing.T) {
 			}
 		}
 	}
-	defer func() { pollSleep = time.Sleep }()
-	out, rc := run(conf, "watch-task 1 2")
+	out, rc := runEnv(conf, "watch-task 1 2", Env{Background: func() bool { return true }, Sleep: sleep})
 	want := `Watching tasks (this may be safely interrupted)...
 1 sleep (noarch): free
 2 build (f40-candidate, foo-1-1.src.rpm): free
@@ -73,6 +72,52 @@ func TestTaskLabel(t *testing.T) {
 	} {
 		if got := taskLabel(c.task); got != c.want {
 			t.Errorf("taskLabel(%v) = %q, want %q", c.task, got, c.want)
+		}
+	}
+}
+
+// TestWaitsInForeground checks when a command that starts a task watches
+// it: by default only in the foreground; --wait and --nowait decide
+// whatever the terminal.
+func TestWaitsInForeground(t *testing.T) {
+	h := hubtest.Start(t, hubtest.OpenDB(t, hubtest.SQLite))
+	conf := writeConf(t, h)
+	for _, l := range []string{"add-tag dest", "add-pkg --owner kojiadmin dest foo",
+		`call --json-input createEmptyBuild '"foo"' '"1"' '"1"' null`} {
+		if out, rc := run(conf, l); rc != 0 {
+			t.Fatal(out)
+		}
+	}
+	for i, c := range []struct {
+		background bool
+		flag       string
+		watch      bool
+	}{{false, "", true}, {true, "", false}, {true, "--wait", true}, {false, "--nowait", false}} {
+		// Each case tags the build anew; the untag between is not watched.
+		if out, rc := run(conf, "untag-build dest foo-1-1"); i > 0 && rc != 0 {
+			t.Fatal(out)
+		}
+		// A watcher's pause runs the hub's tasks, as its worker would.
+		polls := 0
+		pause := func(time.Duration) {
+			if polls++; polls > 10 {
+				t.Fatal("the task did not finish")
+			}
+			if _, err := h.Dispatcher.RunHubTasks(context.Background()); err != nil {
+				t.Error(err)
+			}
+		}
+		env := Env{Background: func() bool { return c.background }, Sleep: pause}
+		out, rc := runEnv(conf, strings.TrimSpace("tag-build "+c.flag+" dest foo-1-1"), env)
+		if rc != 0 {
+			t.Fatalf("background %v %q: rc %d\n%s", c.background, c.flag, rc, out)
+		}
+		if watched := strings.Contains(out, "Watching tasks"); watched != c.watch {
+			t.Errorf("background %v %q: watched %v, want %v\n%s", c.background, c.flag, watched, c.watch, out)
+		}
+		// Unwatched, the task is still queued.
+		if _, err := h.Dispatcher.RunHubTasks(context.Background()); err != nil {
+			t.Fatal(err)
 		}
 	}
 }
