@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	stdlog "log"
 	"net/http"
 	"os"
 	"os/signal"
@@ -111,7 +112,12 @@ func run(ctx context.Context, cfg config, log *logrus.Logger) error {
 		Limits:     xmlrpc.Limits{MaxBodyBytes: cfg.MaxRequestSize, MaxDepth: cfg.MaxDepth},
 		Log:        log,
 	}
-	httpSrv := &http.Server{Addr: cfg.Listen, Handler: srv.Handler(), ReadHeaderTimeout: 30 * time.Second}
+	// The server's own complaints (failed TLS handshakes, say) go to the
+	// hub's log, not to stderr.
+	errLog := log.WriterLevel(logrus.WarnLevel)
+	defer errLog.Close()
+	httpSrv := &http.Server{Addr: cfg.Listen, Handler: srv.Handler(), ReadHeaderTimeout: 30 * time.Second,
+		ErrorLog: stdlog.New(errLog, "", 0)}
 	tlsOn := cfg.TLSCert != ""
 	if tlsOn {
 		tc, err := tlsConfig(cfg)
