@@ -197,6 +197,9 @@ type Tx struct {
 	eventTS time.Time
 	sp      int
 	changed map[int64]bool // tags already recorded in tag_changes
+	// queryHook, when set (by tests), sees every read query before it
+	// runs; the plan tests use it to EXPLAIN what the store really asks.
+	queryHook func(query string, args []any)
 	// commitsBefore is DB.commits when the transaction began.
 	commitsBefore int64
 	// keepsAnswers: the transaction writes only state no cached answer
@@ -319,23 +322,22 @@ func (t *Tx) block(ctx context.Context) error {
 	return nil
 }
 
-// queryHook, when set (by tests), sees every read query before it runs; the
-// plan tests use it to EXPLAIN what the store really asks.
-var queryHook func(query string, args []any)
+// seeQuery shows a read query to the transaction's hook, if a test set one.
+func (t *Tx) seeQuery(query string, args []any) {
+	if t.queryHook != nil {
+		t.queryHook(query, args)
+	}
+}
 
 // Get scans one row into dest. Queries use ? placeholders on every backend.
 func (t *Tx) Get(ctx context.Context, dest any, query string, args ...any) error {
-	if queryHook != nil {
-		queryHook(query, args)
-	}
+	t.seeQuery(query, args)
 	return t.q().GetContext(ctx, dest, t.q().Rebind(query), args...)
 }
 
 // Select scans all rows into dest, a pointer to a slice.
 func (t *Tx) Select(ctx context.Context, dest any, query string, args ...any) error {
-	if queryHook != nil {
-		queryHook(query, args)
-	}
+	t.seeQuery(query, args)
 	return t.q().SelectContext(ctx, dest, t.q().Rebind(query), args...)
 }
 
@@ -350,9 +352,7 @@ func (t *Tx) Exec(ctx context.Context, query string, args ...any) (int64, error)
 
 // Query returns rows for callers that stream.
 func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sqlx.Rows, error) {
-	if queryHook != nil {
-		queryHook(query, args)
-	}
+	t.seeQuery(query, args)
 	return t.q().QueryxContext(ctx, t.q().Rebind(query), args...)
 }
 

@@ -2,10 +2,11 @@ package store
 
 import "context"
 
-// SetQueryHook makes f see every read query; it returns the undo.
-func SetQueryHook(f func(query string, args []any)) func() {
-	queryHook = f
-	return func() { queryHook = nil }
+// SetQueryHook makes f see every read query of the transaction; it returns
+// the undo.
+func (t *Tx) SetQueryHook(f func(query string, args []any)) func() {
+	t.queryHook = f
+	return func() { t.queryHook = nil }
 }
 
 // TaggedByWindow answers q the general way (taggedSQL), for comparing with

@@ -113,6 +113,9 @@ func TestPlansUseIndexes(t *testing.T) {
 			}
 		}
 		undo()
+		if len(*queries) == 0 {
+			t.Fatal("no queries were captured")
+		}
 		if db.Dialect == store.Postgres {
 			if _, err := tx.Exec(ctx, "SET LOCAL enable_seqscan = off"); err != nil {
 				t.Fatal(err)
@@ -161,7 +164,7 @@ func capturing(t *testing.T, db *store.DB) (tx *store.Tx, queries *[]capturedQue
 	}
 	t.Cleanup(tx.Rollback)
 	queries = new([]capturedQuery)
-	stop = store.SetQueryHook(func(q string, args []any) { *queries = append(*queries, capturedQuery{q, args}) })
+	stop = tx.SetQueryHook(func(q string, args []any) { *queries = append(*queries, capturedQuery{q, args}) })
 	return tx, queries, stop
 }
 
