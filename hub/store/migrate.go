@@ -45,6 +45,9 @@ func (db *DB) Migrate(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
+			if m.only != "" && m.only != db.Dialect {
+				body = nil // recorded as applied: it does not concern this backend
+			}
 			for _, stmt := range splitStatements(db.Dialect.expandSchema(string(body))) {
 				if _, err := tx.Exec(ctx, stmt); err != nil {
 					return fmt.Errorf("migration %s: %w\n%s", m.name, err, stmt)
@@ -59,9 +62,13 @@ func (db *DB) Migrate(ctx context.Context) error {
 	})
 }
 
+// migration is one file of schema/. A name ending in .postgres.sql (or
+// .sqlite.sql) marks a migration that only that backend runs, such as a
+// column type change SQLite has no need or syntax for.
 type migration struct {
 	version int
 	name    string
+	only    Dialect // "" for every backend
 }
 
 func migrationFiles() ([]migration, error) {
@@ -76,7 +83,13 @@ func migrationFiles() ([]migration, error) {
 		if !ok || err != nil {
 			return nil, fmt.Errorf("migration %q: name must start with a number and '_'", n)
 		}
-		out = append(out, migration{v, n})
+		m := migration{version: v, name: n}
+		for _, d := range []Dialect{SQLite, Postgres} {
+			if strings.HasSuffix(n, "."+string(d)+".sql") {
+				m.only = d
+			}
+		}
+		out = append(out, m)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
 	return out, nil
