@@ -1,0 +1,73 @@
+package api_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/gokoji/gokoji/hub"
+	"github.com/gokoji/gokoji/hub/hubtest"
+	"github.com/gokoji/gokoji/hub/store"
+	"github.com/gokoji/gokoji/hub/xmlrpc"
+)
+
+// TestEveryMethodFaultsOnOddArguments calls every method, as kojiadmin
+// (who passes every permission check), with each of a set of odd values
+// in every parameter, in the required ones only, and with no arguments at
+// all. Each answer must be a value or a Koji fault: never an internal
+// error (fault code 1, what a panic or an unforeseen Go error becomes),
+// nor a broken response.
+func TestEveryMethodFaultsOnOddArguments(t *testing.T) {
+	odd := []any{nil, "x", "", "../../etc", "%", int64(-1), int64(0), int64(1), int64(1 << 62), 1.5, true,
+		[]any{}, []any{"x", int64(1)}, map[string]any{}, map[string]any{"x": int64(1)}}
+	// Calls that end the admin's session, or (disableUser(None), as in
+	// Koji) block the caller, would turn the rest into AuthErrors; "error"
+	// and "fault" fault with code 1 on purpose.
+	skip := map[string]bool{"error": true, "fault": true, "logout": true, "logoutChild": true, "exclusiveSession": true,
+		"sharedSession": true, "disableUser": true}
+	hubtest.ForEachBackend(t, func(t *testing.T, db *store.DB) {
+		h := hubtest.Start(t, db)
+		// An admin of its own, whose id no odd value names: the calls may
+		// well disable or rename kojiadmin (user 1).
+		root := h.Admin(t)
+		callKw(t, root, "createUser", []any{"sweeper"}, map[string]any{"password": "pw"})
+		call(t, root, "grantPermission", "sweeper", "admin")
+		admin := h.Login(t, "sweeper", "pw")
+		if id := call(t, admin, "getLoggedInUser").(map[string]any)["id"]; id == int64(1) || id == int64(0) || id == int64(-1) {
+			t.Fatalf("sweeper has id %v, which the odd values name", id)
+		}
+		reg := h.Dispatcher.Registry
+		for _, name := range reg.Names() {
+			if skip[name] {
+				continue
+			}
+			m := reg.Lookup(name)
+			required := 0
+			for _, p := range m.Params {
+				if !p.Optional {
+					required++
+				}
+			}
+			calls := [][]any{nil}
+			for _, v := range odd {
+				for _, n := range []int{required, len(m.Params)} {
+					args := make([]any, n)
+					for i := range args {
+						args[i] = v
+					}
+					calls = append(calls, args)
+				}
+			}
+			for _, args := range calls {
+				_, err := admin.Call(ctx, name, args...)
+				var f *xmlrpc.Fault
+				switch {
+				case err == nil:
+				case !errors.As(err, &f):
+					t.Errorf("%s%v: %v", name, args, err)
+				case f.Code == hub.CodeInternal:
+					t.Errorf("%s%v: internal error: %s", name, args, f.String)
+				}
+			}
+		}
+	})
+}
