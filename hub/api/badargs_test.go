@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/gokoji/gokoji/hub"
@@ -10,8 +11,9 @@ import (
 	"github.com/gokoji/gokoji/hub/xmlrpc"
 )
 
-// TestEveryMethodFaultsOnOddArguments calls every method, as kojiadmin
-// (who passes every permission check), with each of a set of odd values
+// TestEveryMethodFaultsOnOddArguments calls every method, as an admin (who
+// passes every permission check) or, for host.*, as a build host with an
+// exclusive session, with each of a set of odd values
 // in every parameter, in the required ones only, and with no arguments at
 // all. Each answer must be a value or a Koji fault: never an internal
 // error (fault code 1, what a panic or an unforeseen Go error becomes),
@@ -35,12 +37,17 @@ func TestEveryMethodFaultsOnOddArguments(t *testing.T) {
 		if id := call(t, admin, "getLoggedInUser").(map[string]any)["id"]; id == int64(1) || id == int64(0) || id == int64(-1) {
 			t.Fatalf("sweeper has id %v, which the odd values name", id)
 		}
+		builder, _ := startHost(t, h, root, "sweephost", []any{"x86_64"})
 		reg := h.Dispatcher.Registry
 		for _, name := range reg.Names() {
 			if skip[name] {
 				continue
 			}
 			m := reg.Lookup(name)
+			c := admin
+			if strings.HasPrefix(name, "host.") {
+				c = builder
+			}
 			required := 0
 			for _, p := range m.Params {
 				if !p.Optional {
@@ -58,7 +65,7 @@ func TestEveryMethodFaultsOnOddArguments(t *testing.T) {
 				}
 			}
 			for _, args := range calls {
-				_, err := admin.Call(ctx, name, args...)
+				_, err := c.Call(ctx, name, args...)
 				var f *xmlrpc.Fault
 				switch {
 				case err == nil:
