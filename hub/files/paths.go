@@ -23,11 +23,22 @@ type Uploader struct {
 // ownerFile marks the user owning an upload directory (Koji's ".user").
 const ownerFile = ".user"
 
+// Longest file name, and longest upload directory, a client may give.
+// Linux refuses names over 255 bytes; the directory limit keeps the whole
+// path well below PATH_MAX wherever the topdir is.
+const (
+	maxNameLen      = 255
+	maxUploadDirLen = 1024
+)
+
 // cleanUploadDir checks and normalises an upload directory relative to
-// work/: relative, no "..", not work/ itself.
+// work/: relative, no "..", not work/ itself, no overlong part.
 func cleanUploadDir(dir string) (string, error) {
 	if dir == "" || filepath.IsAbs(dir) || strings.HasPrefix(dir, "/") {
 		return "", hub.GenericError("Invalid upload directory: %s", dir)
+	}
+	if len(dir) > maxUploadDirLen {
+		return "", hub.GenericError("Invalid upload directory: longer than %d bytes", maxUploadDirLen)
 	}
 	clean := filepath.Clean(dir)
 	if clean == "." || clean == ".." || strings.HasPrefix(clean, "../") {
@@ -37,6 +48,9 @@ func cleanUploadDir(dir string) (string, error) {
 		if part == ".." {
 			return "", hub.GenericError("Invalid upload directory: %s", dir)
 		}
+		if len(part) > maxNameLen {
+			return "", hub.GenericError("Invalid upload directory: a part is longer than %d bytes", maxNameLen)
+		}
 	}
 	return clean, nil
 }
@@ -44,6 +58,9 @@ func cleanUploadDir(dir string) (string, error) {
 func checkUploadName(name string) error {
 	if name == "" || strings.ContainsAny(name, "/\x00") || strings.HasPrefix(name, ".") {
 		return hub.GenericError("Invalid upload filename: %s", name)
+	}
+	if len(name) > maxNameLen {
+		return hub.GenericError("Invalid upload filename: longer than %d bytes", maxNameLen)
 	}
 	return nil
 }

@@ -73,3 +73,25 @@ func TestUploadOwners(t *testing.T) {
 		})
 	}
 }
+
+// TestUploadPathLimits: names and folders too long for the filesystem are
+// refused with a Koji fault before any file operation, rather than failing
+// in one with ENAMETOOLONG.
+func TestUploadPathLimits(t *testing.T) {
+	tree := New(t.TempDir())
+	long := strings.Repeat("n", maxNameLen+1)
+	for _, tc := range []struct {
+		dir, name string
+		want      string // "" for no error
+	}{
+		{"cli-import/a", strings.Repeat("n", maxNameLen), ""},
+		{"cli-import/a", long, "Invalid upload filename: longer than 255 bytes"},
+		{"cli-import/" + long, "f.rpm", "Invalid upload directory: a part is longer than 255 bytes"},
+		{strings.Repeat("d/", maxUploadDirLen/2+1), "f.rpm", "Invalid upload directory: longer than 1024 bytes"},
+	} {
+		_, err := tree.UploadPath(tc.dir, tc.name)
+		if tc.want == "" && err != nil || tc.want != "" && (err == nil || err.Error() != tc.want) {
+			t.Errorf("UploadPath(%.20s…, %.20s…) = %v, want %q", tc.dir, tc.name, err, tc.want)
+		}
+	}
+}
