@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"errors"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -22,7 +23,7 @@ import (
 func TestEveryMethodFaultsOnOddArguments(t *testing.T) {
 	odd := []any{nil, "x", "", "../../etc", "%", int64(-1), int64(0), int64(1), int64(1 << 62), 1.5, true,
 		[]any{}, []any{"x", int64(1)}, map[string]any{}, map[string]any{"x": int64(1)},
-		time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), []byte("x")}
+		time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), []byte("x"), longText(10000)}
 	// Calls that end the admin's session, or (disableUser(None), as in
 	// Koji) block the caller, would turn the rest into AuthErrors; "error"
 	// and "fault" fault with code 1 on purpose.
@@ -79,4 +80,15 @@ func TestEveryMethodFaultsOnOddArguments(t *testing.T) {
 			}
 		}
 	})
+}
+
+// longText is n letters that do not compress: PostgreSQL compresses a long
+// repetitive value until it fits an index row, but not this.
+func longText(n int) string {
+	r := rand.New(rand.NewPCG(1, 2))
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte('a' + r.IntN(26))
+	}
+	return string(b)
 }

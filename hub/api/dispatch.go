@@ -210,6 +210,9 @@ func (d *Dispatcher) invoke(ctx context.Context, c *Call, m *Method, params []an
 	sub.Args = args
 	sub.Method = m
 	res, err := m.Handler(ctx, &sub)
+	if msg, ok := store.TooLarge(err); ok {
+		return nil, hub.GenericError("a value is too large to store: %s", msg)
+	}
 	if err != nil {
 		var f *hub.Fault
 		// A conflict with a concurrent request is run again (Handle,

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gokoji/gokoji/hub"
 	"github.com/gokoji/gokoji/hub/files"
@@ -454,6 +455,10 @@ func newBuild(ctx context.Context, c *Call, d buildData) (int64, error) {
 func checkNVRPart(what, s string) error {
 	if s == "" || s == "." || s == ".." || strings.ContainsAny(s, "/\x00\n") || (what != "name" && strings.Contains(s, "-")) {
 		return hub.GenericError("Invalid build %s: %s", what, pyRepr(s))
+	}
+	// Koji's limit on names; each part is also a directory name on disk.
+	if utf8.RuneCountInString(s) > hub.MaxNameLength {
+		return hub.GenericError("Invalid build %s: longer than %d characters", what, hub.MaxNameLength)
 	}
 	return nil
 }

@@ -73,6 +73,17 @@ func IsConflict(err error) bool {
 	return pgCode(err) == "23505" || MustRestart(err) // unique_violation
 }
 
+// TooLarge tells whether err is PostgreSQL refusing a value over one of its
+// size limits (program_limit_exceeded), such as a text too long for an
+// index row, and gives the server's message. SQLite has no such limits.
+func TooLarge(err error) (string, bool) {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "54000" {
+		return pe.Message, true
+	}
+	return "", false
+}
+
 // MustRestart tells whether err is a conflict (IsConflict) that only a new
 // transaction can resolve: a deadlock or a serialization failure. Run again
 // in a savepoint, the work would find the transaction still holding the
