@@ -23,7 +23,7 @@ import (
 func TestEveryMethodFaultsOnOddArguments(t *testing.T) {
 	odd := []any{nil, "x", "", "../../etc", "%", int64(-1), int64(0), int64(1), int64(1 << 62), 1.5, true,
 		[]any{}, []any{"x", int64(1)}, map[string]any{}, map[string]any{"x": int64(1)},
-		time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), []byte("x"), longText(10000)}
+		time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), []byte("\x00\xff"), longText(10000)}
 	// Calls that end the admin's session, or (disableUser(None), as in
 	// Koji) block the caller, would turn the rest into AuthErrors; "error"
 	// and "fault" fault with code 1 on purpose.
