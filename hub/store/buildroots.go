@@ -296,12 +296,13 @@ const usedInSQL = `SELECT bl.buildroot_id FROM buildroot_listing bl JOIN rpminfo
 
 // BuildUsedBy lists the rpms of COMPLETE builds made in buildroots that
 // had the build's rpms installed, by id, at most limit of them (all when
-// limit is nil).
+// limit is nil or negative: PostgreSQL refuses a negative LIMIT, which
+// SQLite reads as none).
 func BuildUsedBy(ctx context.Context, tx *Tx, buildID int64, limit *int64) ([]RefRPM, error) {
 	q := `SELECT r.id, r.name, r.version, r.release, r.arch, r.build_id FROM rpminfo r JOIN build b ON b.id = r.build_id
 		WHERE b.state = ? AND r.buildroot_id IN (` + usedInSQL + `) ORDER BY r.id`
 	args := []any{hub.BuildComplete, buildID}
-	if limit != nil {
+	if limit != nil && *limit >= 0 {
 		q += " LIMIT ?"
 		args = append(args, *limit)
 	}
