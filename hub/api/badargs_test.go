@@ -15,11 +15,12 @@ import (
 
 // TestEveryMethodFaultsOnOddArguments calls every method, as an admin (who
 // passes every permission check) or, for host.*, as a build host with an
-// exclusive session, with each of a set of odd values
-// in every parameter, in the required ones only, and with no arguments at
-// all. Each answer must be a value or a Koji fault: never an internal
-// error (fault code 1, what a panic or an unforeseen Go error becomes),
-// nor a broken response.
+// exclusive session: with no arguments; with each of a set of odd values
+// in every parameter, and in the required ones only; and with one odd
+// value at a time in one parameter while the others name objects that
+// exist (so that the call gets past its look-ups). Each answer must be a
+// value or a Koji fault: never an internal error (fault code 1, what a
+// panic or an unforeseen Go error becomes), nor a broken response.
 func TestEveryMethodFaultsOnOddArguments(t *testing.T) {
 	odd := []any{nil, "x", "", "../../etc", "%", int64(-1), int64(0), int64(1), int64(1 << 62), 1.5, true,
 		[]any{}, []any{"x", int64(1)}, map[string]any{}, map[string]any{"x": int64(1)},
@@ -41,6 +42,7 @@ func TestEveryMethodFaultsOnOddArguments(t *testing.T) {
 			t.Fatalf("sweeper has id %v, which the odd values name", id)
 		}
 		builder, _ := startHost(t, h, root, "sweephost", []any{"x86_64"})
+		world := sweepWorld(t, root)
 		reg := h.Dispatcher.Registry
 		for _, name := range reg.Names() {
 			if skip[name] {
@@ -67,6 +69,16 @@ func TestEveryMethodFaultsOnOddArguments(t *testing.T) {
 					calls = append(calls, args)
 				}
 			}
+			for i := range m.Params {
+				for _, v := range odd[:10] {
+					args := make([]any, max(required, i+1))
+					for j := range args {
+						args[j] = world.value(m.Params[j].Name)
+					}
+					args[i] = v
+					calls = append(calls, args)
+				}
+			}
 			for _, args := range calls {
 				_, err := c.Call(ctx, name, args...)
 				var f *xmlrpc.Fault
@@ -80,6 +92,58 @@ func TestEveryMethodFaultsOnOddArguments(t *testing.T) {
 			}
 		}
 	})
+}
+
+// sweepObjects are objects the sweep's calls can name.
+type sweepObjects struct{ task int64 }
+
+// sweepWorld makes a tag, a target, a package with a build, an external
+// repo, a group and a task.
+func sweepWorld(t *testing.T, admin *xmlrpc.Client) *sweepObjects {
+	t.Helper()
+	call(t, admin, "createTag", "t")
+	call(t, admin, "createBuildTarget", "tgt", "t", "t")
+	call(t, admin, "packageListAdd", "t", "foo", "kojiadmin")
+	call(t, admin, "createEmptyBuild", "foo", "1", "1", nil)
+	call(t, admin, "createExternalRepo", "ext", "http://example.com/$arch/")
+	call(t, admin, "groupListAdd", "t", "grp")
+	task := call(t, admin, "makeTask", "sleep", []any{int64(1)}).(int64)
+	return &sweepObjects{task: task}
+}
+
+// value guesses, from a parameter's name, an argument naming an object of
+// the sweep's world.
+func (w *sweepObjects) value(param string) any {
+	p := strings.ToLower(param)
+	switch {
+	case strings.Contains(p, "ext") && strings.Contains(p, "repo"):
+		return "ext"
+	case strings.Contains(p, "target"):
+		return "tgt"
+	case strings.Contains(p, "tag"):
+		return "t"
+	case strings.Contains(p, "build") || strings.Contains(p, "nvr"):
+		return "foo-1-1"
+	case strings.Contains(p, "package") || strings.Contains(p, "pkg"):
+		return "foo"
+	case strings.Contains(p, "user") || strings.Contains(p, "owner"):
+		return "kojiadmin"
+	case strings.Contains(p, "host"):
+		return "sweephost"
+	case strings.Contains(p, "channel"):
+		return "default"
+	case strings.Contains(p, "task"):
+		return w.task
+	case strings.Contains(p, "group"):
+		return "grp"
+	case strings.Contains(p, "perm"):
+		return "repo"
+	case strings.Contains(p, "arch"):
+		return "x86_64"
+	case strings.Contains(p, "repo") || strings.Contains(p, "rpm") || strings.Contains(p, "event") || strings.HasSuffix(p, "id"):
+		return int64(1)
+	}
+	return "x"
 }
 
 // longText is n letters that do not compress: PostgreSQL compresses a long
