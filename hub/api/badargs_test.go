@@ -94,12 +94,20 @@ func TestEveryMethodFaultsOnOddArguments(t *testing.T) {
 	})
 }
 
-// sweepObjects are objects the sweep's calls can name.
-type sweepObjects struct{ task int64 }
+// sweepGuess names an object of the sweep's world for parameters whose
+// names contain one of parts.
+type sweepGuess struct {
+	parts []string
+	value any
+}
+
+// sweepObjects are objects the sweep's calls can name, guessed from a
+// parameter's name; the first guess that fits wins.
+type sweepObjects []sweepGuess
 
 // sweepWorld makes a tag, a target, a package with a build, an external
 // repo, a group and a task.
-func sweepWorld(t *testing.T, admin *xmlrpc.Client) *sweepObjects {
+func sweepWorld(t *testing.T, admin *xmlrpc.Client) sweepObjects {
 	t.Helper()
 	call(t, admin, "createTag", "t")
 	call(t, admin, "createBuildTarget", "tgt", "t", "t")
@@ -108,40 +116,32 @@ func sweepWorld(t *testing.T, admin *xmlrpc.Client) *sweepObjects {
 	call(t, admin, "createExternalRepo", "ext", "http://example.com/$arch/")
 	call(t, admin, "groupListAdd", "t", "grp")
 	task := call(t, admin, "makeTask", "sleep", []any{int64(1)}).(int64)
-	return &sweepObjects{task: task}
+	return sweepObjects{
+		{[]string{"external_repo", "repo_info"}, "ext"},
+		{[]string{"target"}, "tgt"},
+		{[]string{"tag"}, "t"},
+		{[]string{"build", "nvr"}, "foo-1-1"},
+		{[]string{"package", "pkg"}, "foo"},
+		{[]string{"user", "owner"}, "kojiadmin"},
+		{[]string{"host"}, "sweephost"},
+		{[]string{"channel"}, "default"},
+		{[]string{"task"}, task},
+		{[]string{"group"}, "grp"},
+		{[]string{"perm"}, "repo"},
+		{[]string{"arch"}, "x86_64"},
+		{[]string{"repo", "rpm", "event", "id"}, int64(1)},
+	}
 }
 
-// value guesses, from a parameter's name, an argument naming an object of
-// the sweep's world.
-func (w *sweepObjects) value(param string) any {
+// value is the guess for a parameter, or "x".
+func (w sweepObjects) value(param string) any {
 	p := strings.ToLower(param)
-	switch {
-	case strings.Contains(p, "ext") && strings.Contains(p, "repo"):
-		return "ext"
-	case strings.Contains(p, "target"):
-		return "tgt"
-	case strings.Contains(p, "tag"):
-		return "t"
-	case strings.Contains(p, "build") || strings.Contains(p, "nvr"):
-		return "foo-1-1"
-	case strings.Contains(p, "package") || strings.Contains(p, "pkg"):
-		return "foo"
-	case strings.Contains(p, "user") || strings.Contains(p, "owner"):
-		return "kojiadmin"
-	case strings.Contains(p, "host"):
-		return "sweephost"
-	case strings.Contains(p, "channel"):
-		return "default"
-	case strings.Contains(p, "task"):
-		return w.task
-	case strings.Contains(p, "group"):
-		return "grp"
-	case strings.Contains(p, "perm"):
-		return "repo"
-	case strings.Contains(p, "arch"):
-		return "x86_64"
-	case strings.Contains(p, "repo") || strings.Contains(p, "rpm") || strings.Contains(p, "event") || strings.HasSuffix(p, "id"):
-		return int64(1)
+	for _, g := range w {
+		for _, part := range g.parts {
+			if strings.Contains(p, part) {
+				return g.value
+			}
+		}
 	}
 	return "x"
 }
