@@ -8,19 +8,21 @@ import (
 	"time"
 
 	"github.com/gokoji/gokoji/hub"
+	"github.com/gokoji/gokoji/hub/api"
 	"github.com/gokoji/gokoji/hub/hubtest"
 	"github.com/gokoji/gokoji/hub/store"
 	"github.com/gokoji/gokoji/hub/xmlrpc"
 )
 
-// TestEveryMethodFaultsOnOddArguments calls every method, as an admin (who
+// TestEveryMethodFaultsOnOddArguments calls every method as an admin (who
 // passes every permission check) or, for host.*, as a build host with an
-// exclusive session: with no arguments; with each of a set of odd values
-// in every parameter, and in the required ones only; and with one odd
-// value at a time in one parameter while the others name objects that
-// exist (so that the call gets past its look-ups). Each answer must be a
-// value or a Koji fault: never an internal error (fault code 1, what a
-// panic or an unforeseen Go error becomes), nor a broken response.
+// exclusive session; those anyone may call, also with no session. It calls
+// each with no arguments; with each of a set of odd values in every
+// parameter, and in the required ones only; and with one odd value at a
+// time in one parameter while the others name objects that exist (so that
+// the call gets past its look-ups). Each answer must be a value or a Koji
+// fault: never an internal error (fault code 1, what a panic or an
+// unforeseen Go error becomes), nor a broken response.
 func TestEveryMethodFaultsOnOddArguments(t *testing.T) {
 	odd := []any{nil, "x", "", "../../etc", "%", int64(-1), int64(0), int64(1), int64(1 << 62), 1.5, true,
 		[]any{}, []any{"x", int64(1)}, map[string]any{}, map[string]any{"x": int64(1)},
@@ -79,15 +81,23 @@ func TestEveryMethodFaultsOnOddArguments(t *testing.T) {
 					calls = append(calls, args)
 				}
 			}
+			// Without a session, the methods anyone may call run with none
+			// behind them.
+			callers := []*xmlrpc.Client{c}
+			if m.Access == (api.Access{}) {
+				callers = append(callers, h.Client())
+			}
 			for _, args := range calls {
-				_, err := c.Call(ctx, name, args...)
-				var f *xmlrpc.Fault
-				switch {
-				case err == nil:
-				case !errors.As(err, &f):
-					t.Errorf("%s%v: %v", name, args, err)
-				case f.Code == hub.CodeInternal:
-					t.Errorf("%s%v: internal error: %s", name, args, f.String)
+				for _, c := range callers {
+					_, err := c.Call(ctx, name, args...)
+					var f *xmlrpc.Fault
+					switch {
+					case err == nil:
+					case !errors.As(err, &f):
+						t.Errorf("%s%v: %v", name, args, err)
+					case f.Code == hub.CodeInternal:
+						t.Errorf("%s%v: internal error: %s", name, args, f.String)
+					}
 				}
 			}
 		}
