@@ -45,6 +45,8 @@ func TestEveryMethodFaultsOnOddArguments(t *testing.T) {
 		}
 		builder, _ := startHost(t, h, root, "sweephost", []any{"x86_64"})
 		world := sweepWorld(t, root)
+		callKw(t, root, "assignTask", []any{world.value("task"), "sweephost"}, map[string]any{"force": true})
+		call(t, builder, "host.openTask", world.value("task"))
 		reg := h.Dispatcher.Registry
 		for _, name := range reg.Names() {
 			if skip[name] {
