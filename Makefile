@@ -4,7 +4,7 @@ BINARIES := kojihub kojicli
 DATA ?= ./data
 ADMIN_PASSWORD ?= kojiadmin
 
-.PHONY: build run test deps vet bench docs fuzz clean
+.PHONY: build run test race deps vet bench docs fuzz clean
 
 build:
 	@mkdir -p bin
@@ -47,6 +47,11 @@ vet:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# The whole suite under the race detector: about ten minutes on two cores,
+# so not part of `make test`.
+race: deps
+	$(GO) test -race -count=1 -timeout 60m ./...
 
 # Regenerate docs/api.md from the method registry.
 docs:
