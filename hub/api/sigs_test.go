@@ -378,3 +378,28 @@ func TestGetBuildLogs(t *testing.T) {
 		fault(t, err, hub.CodeGeneric, "Not a directory")
 	})
 }
+
+// TestHostWriteSignedRPM: a build host writes signed copies through
+// host.writeSignedRPM, which only hosts may call.
+func TestHostWriteSignedRPM(t *testing.T) {
+	rpms := hubtest.BuildRPMs(t, [][3]string{{"sig", "1.0", "1"}})
+	signer := hubtest.NewSigner(t)
+	signedByRPM := signer.Sign(t, rpms["sig-1.0-1.noarch.rpm"])
+	hubtest.ForEachBackend(t, func(t *testing.T, db *store.DB) {
+		f := newSigFixture(t, db, rpms)
+		id := f.ids["noarch"]
+		call(t, f.sally, "addRPMSig", id, base64.StdEncoding.EncodeToString(sigHeaderOf(t, signedByRPM)))
+		_, err := f.sally.Call(ctx, "host.writeSignedRPM", id, signer.KeyID)
+		fault(t, err, hub.CodeAuth, "")
+		if exists(f.signed(signer.KeyID, "noarch")) {
+			t.Fatal("a refused call wrote the signed copy")
+		}
+		host, _ := startHost(t, f.h, f.admin, "signer", []any{"noarch"})
+		if got := call(t, host, "host.writeSignedRPM", id, signer.KeyID); got != nil {
+			t.Errorf("host.writeSignedRPM = %v", got)
+		}
+		if got := readFile(t, f.signed(signer.KeyID, "noarch")); !bytes.Equal(got, signedByRPM) {
+			t.Error("the host's signed copy differs from rpmsign's output")
+		}
+	})
+}
