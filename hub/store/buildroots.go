@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/gokoji/gokoji/hub"
 )
@@ -90,26 +89,22 @@ type BuildrootFilter struct {
 }
 
 func (f BuildrootFilter) where() (string, []any) {
-	var c []string
-	var args []any
+	var c conds
 	in := func(col string, vals []int64) {
 		if len(vals) == 0 {
-			c = append(c, "1 = 0")
+			c.add("1 = 0")
 			return
 		}
-		c = append(c, col+" IN ("+placeholders(len(vals))+")")
-		for _, v := range vals {
-			args = append(args, v)
-		}
+		in, args := InList(vals)
+		c.add(col+" IN "+in, args...)
 	}
 	eq := func(cond string, v *int64) {
 		if v != nil {
-			c = append(c, cond)
-			args = append(args, *v)
+			c.add(cond, *v)
 		}
 	}
 	if f.Nothing {
-		c = append(c, "1 = 0")
+		c.add("1 = 0")
 	}
 	if f.IDs != nil {
 		in("br.id", f.IDs)
@@ -122,10 +117,7 @@ func (f BuildrootFilter) where() (string, []any) {
 	eq("sb.task_id = ?", f.TaskID)
 	eq("sb.repo_id = ?", f.RepoID)
 	eq("br.id IN (SELECT buildroot_id FROM buildroot_listing WHERE rpm_id = ?)", f.RPMID)
-	if len(c) == 0 {
-		return "", nil
-	}
-	return " WHERE " + strings.Join(c, " AND "), args
+	return c.where(), c.args
 }
 
 // ListBuildroots returns the buildroots matching f, paged in SQL.

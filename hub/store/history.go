@@ -206,10 +206,10 @@ func QueryHistory(ctx context.Context, tx *Tx, t HistoryTable, q HistoryQuery) (
 			keys = append(keys, f[1])
 		}
 	}
-	var where []string
-	var args []any
+	var w conds
 	for _, f := range sortedFilterKeys(q.Filters) {
 		var ors []string
+		var args []any
 		for _, c := range t.Filters[f] {
 			if !strings.Contains(c, ".") {
 				c = "h." + c // else a joined table's column
@@ -217,22 +217,20 @@ func QueryHistory(ctx context.Context, tx *Tx, t HistoryTable, q HistoryQuery) (
 			ors = append(ors, c+" = ?")
 			args = append(args, q.Filters[f])
 		}
-		where = append(where, "("+strings.Join(ors, " OR ")+")")
+		w.add("("+strings.Join(ors, " OR ")+")", args...)
 	}
 	for _, f := range sortedRawKeys(q.Raw) {
-		where = append(where, "h."+t.RawFilters[f]+" = ?")
-		args = append(args, q.Raw[f])
+		w.add("h."+t.RawFilters[f]+" = ?", q.Raw[f])
 	}
 	if q.Active != nil {
 		if *q.Active {
-			where = append(where, "h.active = TRUE")
+			w.add("h.active = TRUE")
 		} else {
-			where = append(where, "h.active IS NULL")
+			w.add("h.active IS NULL")
 		}
 	}
 	if q.Editor != nil {
-		where = append(where, "(h.creator_id = ? OR h.revoker_id = ?)")
-		args = append(args, *q.Editor, *q.Editor)
+		w.add("(h.creator_id = ? OR h.revoker_id = ?)", *q.Editor, *q.Editor)
 	}
 	for _, b := range []struct {
 		v    *int64
@@ -244,16 +242,13 @@ func QueryHistory(ctx context.Context, tx *Tx, t HistoryTable, q HistoryQuery) (
 		{q.BeforeEvent, "(h.create_event < ? OR h.revoke_event < ?)"},
 	} {
 		if b.v != nil {
-			where = append(where, b.cond)
-			args = append(args, *b.v, *b.v)
+			w.add(b.cond, *b.v, *b.v)
 		}
 	}
 	sql := "SELECT " + strings.Join(cols, ", ") + " FROM " + t.Name + " h " + strings.Join(joins, " ")
-	if len(where) > 0 {
-		sql += " WHERE " + strings.Join(where, " AND ")
-	}
+	sql += w.where()
 	sql += " ORDER BY COALESCE(h.revoke_event, h.create_event), h.revoke_event IS NULL, " + tx.Dialect.rowOrder("h")
-	rows, err := tx.Query(ctx, sql, args...)
+	rows, err := tx.Query(ctx, sql, w.args...)
 	if err != nil {
 		return nil, fmt.Errorf("read history of %s: %w", t.Name, err)
 	}

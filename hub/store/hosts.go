@@ -51,36 +51,33 @@ type HostFilter struct {
 
 // ListHosts returns hosts ordered by id.
 func ListHosts(ctx context.Context, tx *Tx, f HostFilter) ([]Host, error) {
-	asOf, args := AsOf("hc", f.Event)
-	where := []string{asOf}
+	var c conds
+	asOf, asOfArgs := AsOf("hc", f.Event)
+	c.add(asOf, asOfArgs...)
 	if len(f.Arches) > 0 {
 		var ors []string
+		var args []any
 		for _, a := range f.Arches {
 			ors = append(ors, "(' ' || hc.arches || ' ') LIKE ? ESCAPE '\\'")
 			args = append(args, "% "+likeEscape(a)+" %")
 		}
-		where = append(where, "("+strings.Join(ors, " OR ")+")")
+		c.add("("+strings.Join(ors, " OR ")+")", args...)
 	}
 	if f.ChannelID != nil {
-		where = append(where, "h.id IN (SELECT host_id FROM host_channels WHERE active = TRUE AND channel_id = ?)")
-		args = append(args, *f.ChannelID)
+		c.add("h.id IN (SELECT host_id FROM host_channels WHERE active = TRUE AND channel_id = ?)", *f.ChannelID)
 	}
 	if f.Ready != nil {
-		where = append(where, "h.ready = ?")
-		args = append(args, *f.Ready)
+		c.add("h.ready = ?", *f.Ready)
 	}
 	if f.Enabled != nil {
-		where = append(where, "hc.enabled = ?")
-		args = append(args, *f.Enabled)
+		c.add("hc.enabled = ?", *f.Enabled)
 	}
 	if f.UserID != nil {
-		where = append(where, "h.user_id = ?")
-		args = append(args, *f.UserID)
+		c.add("h.user_id = ?", *f.UserID)
 	}
-	q := "SELECT " + hostCols + " FROM host h JOIN host_config hc ON hc.host_id = h.id WHERE " +
-		strings.Join(where, " AND ") + " ORDER BY h.id"
+	q := "SELECT " + hostCols + " FROM host h JOIN host_config hc ON hc.host_id = h.id" + c.where() + " ORDER BY h.id"
 	var out []Host
-	if err := tx.Select(ctx, &out, q, args...); err != nil {
+	if err := tx.Select(ctx, &out, q, c.args...); err != nil {
 		return nil, fmt.Errorf("list hosts: %w", err)
 	}
 	return out, nil
@@ -222,23 +219,19 @@ func ChannelBy(ctx context.Context, tx *Tx, column string, value any) (*Channel,
 // ListChannels lists channels by id: all, or a host's (as of event).
 func ListChannels(ctx context.Context, tx *Tx, hostID *int64, event *int64, enabled *bool) ([]Channel, error) {
 	q := "SELECT " + channelCols + " FROM channels c"
-	var where []string
-	var args []any
+	var c conds
 	if hostID != nil {
 		asOf, a := AsOf("hc", event)
 		q += " JOIN host_channels hc ON hc.channel_id = c.id"
-		where = append(where, asOf, "hc.host_id = ?")
-		args = append(append(args, a...), *hostID)
+		c.add(asOf, a...)
+		c.add("hc.host_id = ?", *hostID)
 	}
 	if enabled != nil {
-		where = append(where, "c.enabled = ?")
-		args = append(args, *enabled)
+		c.add("c.enabled = ?", *enabled)
 	}
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
+	q += c.where()
 	var out []Channel
-	if err := tx.Select(ctx, &out, q+" ORDER BY c.id", args...); err != nil {
+	if err := tx.Select(ctx, &out, q+" ORDER BY c.id", c.args...); err != nil {
 		return nil, fmt.Errorf("list channels: %w", err)
 	}
 	return out, nil

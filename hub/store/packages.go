@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/gokoji/gokoji/hub"
 )
@@ -34,24 +33,22 @@ type PackageFilter struct {
 // read by two plain queries and joined here: a single four-way join lets
 // PostgreSQL pick a quadratic plan before it has statistics.
 func PackageEntries(ctx context.Context, tx *Tx, f PackageFilter, event *int64) ([]PackageEntry, error) {
-	asOf, args := AsOf("tp", event)
-	where := []string{asOf}
+	var c conds
+	asOf, asOfArgs := AsOf("tp", event)
+	c.add(asOf, asOfArgs...)
 	if f.TagIDs != nil {
 		in, inArgs := InList(f.TagIDs)
-		where = append(where, "tp.tag_id IN "+in)
-		args = append(args, inArgs...)
+		c.add("tp.tag_id IN "+in, inArgs...)
 	}
 	if f.PackageID != nil {
-		where = append(where, "tp.package_id = ?")
-		args = append(args, *f.PackageID)
+		c.add("tp.package_id = ?", *f.PackageID)
 	}
 	if f.WithBlocked != nil && !*f.WithBlocked {
-		where = append(where, "tp.blocked = FALSE")
+		c.add("tp.blocked = FALSE")
 	}
-	cond := strings.Join(where, " AND ")
 	rows, err := tx.Query(ctx, `SELECT tp.package_id, p.name, tp.tag_id, t.name, tp.extra_arches, tp.blocked
 		FROM tag_packages tp JOIN package p ON p.id = tp.package_id JOIN tag t ON t.id = tp.tag_id
-		WHERE `+cond+" ORDER BY tp.create_event, tp.package_id", args...)
+		`+c.where()+" ORDER BY tp.create_event, tp.package_id", c.args...)
 	if err != nil {
 		return nil, fmt.Errorf("read package lists: %w", err)
 	}
@@ -95,23 +92,21 @@ type ownerRef struct {
 
 // packageOwners maps (tag, package) to the owner, for the rows f selects.
 func packageOwners(ctx context.Context, tx *Tx, f PackageFilter, event *int64) (map[[2]int64]ownerRef, error) {
-	asOf, args := AsOf("o", event)
-	where := []string{asOf}
+	var c conds
+	asOf, asOfArgs := AsOf("o", event)
+	c.add(asOf, asOfArgs...)
 	if f.TagIDs != nil {
 		in, inArgs := InList(f.TagIDs)
-		where = append(where, "o.tag_id IN "+in)
-		args = append(args, inArgs...)
+		c.add("o.tag_id IN "+in, inArgs...)
 	}
 	if f.PackageID != nil {
-		where = append(where, "o.package_id = ?")
-		args = append(args, *f.PackageID)
+		c.add("o.package_id = ?", *f.PackageID)
 	}
 	if f.UserID != nil {
-		where = append(where, "o.owner = ?")
-		args = append(args, *f.UserID)
+		c.add("o.owner = ?", *f.UserID)
 	}
-	rows, err := tx.Query(ctx, "SELECT o.tag_id, o.package_id, o.owner, u.name FROM tag_package_owners o JOIN users u ON u.id = o.owner WHERE "+
-		strings.Join(where, " AND "), args...)
+	rows, err := tx.Query(ctx, "SELECT o.tag_id, o.package_id, o.owner, u.name FROM tag_package_owners o JOIN users u ON u.id = o.owner"+
+		c.where(), c.args...)
 	if err != nil {
 		return nil, fmt.Errorf("read package owners: %w", err)
 	}

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/gokoji/gokoji/hub"
 )
@@ -95,41 +94,30 @@ type RPMFilter struct {
 }
 
 func (f RPMFilter) where() (string, []any, bool) {
-	var c []string
-	var args []any
+	var c conds
 	if f.BuildID != nil {
-		c = append(c, "r.build_id = ?")
-		args = append(args, *f.BuildID)
+		c.add("r.build_id = ?", *f.BuildID)
 	}
 	if f.BuildrootID != nil {
-		c = append(c, "r.buildroot_id = ?")
-		args = append(args, *f.BuildrootID)
+		c.add("r.buildroot_id = ?", *f.BuildrootID)
 	}
 	if f.ComponentBuildrootID != nil {
-		c = append(c, "r.id IN (SELECT rpm_id FROM buildroot_listing WHERE buildroot_id = ?)")
-		args = append(args, *f.ComponentBuildrootID)
+		c.add("r.id IN (SELECT rpm_id FROM buildroot_listing WHERE buildroot_id = ?)", *f.ComponentBuildrootID)
 	}
 	if f.HostID != nil {
-		c = append(c, "r.buildroot_id IN (SELECT buildroot_id FROM standard_buildroot WHERE host_id = ?)")
-		args = append(args, *f.HostID)
+		c.add("r.buildroot_id IN (SELECT buildroot_id FROM standard_buildroot WHERE host_id = ?)", *f.HostID)
 	}
 	if f.Arches != nil {
 		if len(f.Arches) == 0 {
 			return "", nil, false
 		}
-		c = append(c, "r.arch IN (?"+strings.Repeat(", ?", len(f.Arches)-1)+")")
-		for _, a := range f.Arches {
-			args = append(args, a)
-		}
+		in, args := InList(f.Arches)
+		c.add("r.arch IN "+in, args...)
 	}
 	if f.Draft != nil {
-		c = append(c, "r.draft = ?")
-		args = append(args, *f.Draft)
+		c.add("r.draft = ?", *f.Draft)
 	}
-	if len(c) == 0 {
-		return "", nil, true
-	}
-	return " WHERE " + strings.Join(c, " AND "), args, true
+	return c.where(), c.args, true
 }
 
 // ListRPMs returns the rpms matching f, paged in SQL.
@@ -176,22 +164,15 @@ var RPMSigOrderFields = map[string]string{"rpm_id": "rpm_id", "sigkey": "sigkey"
 
 // QueryRPMSigs lists signatures, optionally of one rpm and/or one key.
 func QueryRPMSigs(ctx context.Context, tx *Tx, rpmID *int64, sigkey *string, p Page) ([]RPMSig, error) {
-	var c []string
-	var args []any
+	var c conds
 	if rpmID != nil {
-		c = append(c, "rpm_id = ?")
-		args = append(args, *rpmID)
+		c.add("rpm_id = ?", *rpmID)
 	}
 	if sigkey != nil {
-		c = append(c, "sigkey = ?")
-		args = append(args, *sigkey)
-	}
-	where := ""
-	if len(c) > 0 {
-		where = " WHERE " + strings.Join(c, " AND ")
+		c.add("sigkey = ?", *sigkey)
 	}
 	var out []RPMSig
-	if err := tx.Select(ctx, &out, "SELECT rpm_id, sigkey, sighash FROM rpmsigs"+where+p.clause(tx.Dialect, "rpm_id, sigkey"), args...); err != nil {
+	if err := tx.Select(ctx, &out, "SELECT rpm_id, sigkey, sighash FROM rpmsigs"+c.where()+p.clause(tx.Dialect, "rpm_id, sigkey"), c.args...); err != nil {
 		return nil, fmt.Errorf("query rpm signatures: %w", err)
 	}
 	return out, nil

@@ -177,8 +177,7 @@ func (v *View) SelectFields(fields []string, usedJoins map[string]bool) ([]strin
 // with countOnly their number.
 func (v *View) Run(ctx context.Context, tx *Tx, fields []string, clauses []ViewClause, page Page, countOnly bool) ([]map[string]any, int64, error) {
 	joins := map[string]bool{}
-	var where []string
-	var args []any
+	var w conds
 	for _, c := range clauses {
 		f := v.Fields[c.Field]
 		if f.Join != "" {
@@ -188,22 +187,20 @@ func (v *View) Run(ctx context.Context, tx *Tx, fields []string, clauses []ViewC
 		case "IS", "IS NOT":
 			switch c.Value {
 			case nil:
-				where = append(where, f.Expr+" "+c.Op+" NULL")
+				w.add(f.Expr + " " + c.Op + " NULL")
 			case true:
-				where = append(where, f.Expr+" "+c.Op+" TRUE")
+				w.add(f.Expr + " " + c.Op + " TRUE")
 			case false:
-				where = append(where, f.Expr+" "+c.Op+" FALSE")
+				w.add(f.Expr + " " + c.Op + " FALSE")
 			default:
 				return nil, 0, fmt.Errorf("invalid value for %s: %v", c.Op, c.Value)
 			}
 		case "IN":
 			list, _ := c.Value.([]any)
 			in, inArgs := InList(list)
-			where = append(where, f.Expr+" IN "+in)
-			args = append(args, inArgs...)
+			w.add(f.Expr+" IN "+in, inArgs...)
 		default:
-			where = append(where, f.Expr+" "+c.Op+" ?")
-			args = append(args, c.Value)
+			w.add(f.Expr+" "+c.Op+" ?", c.Value)
 		}
 	}
 	for _, o := range page.Order {
@@ -227,11 +224,9 @@ func (v *View) Run(ctx context.Context, tx *Tx, fields []string, clauses []ViewC
 	for _, j := range joinKeys {
 		from += " " + v.Joins[j]
 	}
-	if len(where) > 0 {
-		from += " WHERE " + strings.Join(where, " AND ")
-	}
+	from += w.where()
 	if countOnly {
-		n, err := count(ctx, tx, from, page, args)
+		n, err := count(ctx, tx, from, page, w.args)
 		if err != nil {
 			return nil, 0, fmt.Errorf("count %s: %w", v.From, err)
 		}
@@ -241,7 +236,7 @@ func (v *View) Run(ctx context.Context, tx *Tx, fields []string, clauses []ViewC
 	for i, n := range fields {
 		cols[i] = v.Fields[n].Expr
 	}
-	rows, err := tx.Query(ctx, "SELECT "+strings.Join(cols, ", ")+from+page.clause(tx.Dialect, v.Order), args...)
+	rows, err := tx.Query(ctx, "SELECT "+strings.Join(cols, ", ")+from+page.clause(tx.Dialect, v.Order), w.args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("query %s: %w", v.From, err)
 	}

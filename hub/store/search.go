@@ -44,28 +44,19 @@ func Search(ctx context.Context, tx *Tx, t SearchType, likePattern, exact *strin
 		return nil, err
 	}
 	q := "SELECT " + t.ID + " AS id, " + t.Name + " AS name FROM " + t.From
-	var where []string
-	var args []any
+	var c conds
 	if t.Where != "" {
-		where = append(where, t.Where)
+		c.add(t.Where)
 	}
 	switch {
 	case likePattern != nil:
-		where = append(where, t.Name+" "+tx.Dialect.CaseInsensitiveLike()+" ? ESCAPE '\\'")
-		args = append(args, *likePattern)
+		c.add(t.Name+" "+tx.Dialect.CaseInsensitiveLike()+" ? ESCAPE '\\'", *likePattern)
 	case exact != nil:
-		where = append(where, t.Name+" = ?")
-		args = append(args, *exact)
+		c.add(t.Name+" = ?", *exact)
 	}
-	for i, w := range where {
-		if i == 0 {
-			q += " WHERE " + w
-		} else {
-			q += " AND " + w
-		}
-	}
+	q += c.where()
 	var rows []NamedID
-	if err := tx.Select(ctx, &rows, q+" ORDER BY "+t.ID, args...); err != nil {
+	if err := tx.Select(ctx, &rows, q+" ORDER BY "+t.ID, c.args...); err != nil {
 		return nil, fmt.Errorf("search %s: %w", t.Table, err)
 	}
 	if re == nil {

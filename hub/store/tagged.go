@@ -845,25 +845,21 @@ type TagHistoryFilter struct {
 
 // TagHistory reads tag_listing rows, newest tagging first.
 func TagHistory(ctx context.Context, tx *Tx, f TagHistoryFilter) ([]TagHistoryRow, error) {
-	var conds []string
-	var args []any
+	var c conds
 	if f.BuildID != nil {
-		conds = append(conds, "tl.build_id = ?")
-		args = append(args, *f.BuildID)
+		c.add("tl.build_id = ?", *f.BuildID)
 	}
 	if f.TagID != nil {
-		conds = append(conds, "tl.tag_id = ?")
-		args = append(args, *f.TagID)
+		c.add("tl.tag_id = ?", *f.TagID)
 	}
 	if f.PackageID != nil {
-		conds = append(conds, "b.pkg_id = ?")
-		args = append(args, *f.PackageID)
+		c.add("b.pkg_id = ?", *f.PackageID)
 	}
 	if f.Active != nil {
 		if *f.Active {
-			conds = append(conds, "tl.active = TRUE")
+			c.add("tl.active = TRUE")
 		} else {
-			conds = append(conds, "tl.active IS NULL")
+			c.add("tl.active IS NULL")
 		}
 	}
 	q := `SELECT tl.build_id, tl.tag_id, p.name, b.version, b.release, t.name AS tag_name, tl.create_event,
@@ -872,12 +868,10 @@ func TagHistory(ctx context.Context, tx *Tx, f TagHistoryFilter) ([]TagHistoryRo
 		FROM tag_listing tl JOIN build b ON b.id = tl.build_id JOIN package p ON p.id = b.pkg_id
 		JOIN tag t ON t.id = tl.tag_id JOIN users cu ON cu.id = tl.creator_id LEFT JOIN users ru ON ru.id = tl.revoker_id
 		JOIN events e1 ON e1.id = tl.create_event LEFT JOIN events e2 ON e2.id = tl.revoke_event`
-	if len(conds) > 0 {
-		q += " WHERE " + strings.Join(conds, " AND ")
-	}
+	q += c.where()
 	q += " ORDER BY tl.create_event DESC, tl.build_id DESC, tl.tag_id"
 	var out []TagHistoryRow
-	if err := tx.Select(ctx, &out, q, args...); err != nil {
+	if err := tx.Select(ctx, &out, q, c.args...); err != nil {
 		return nil, fmt.Errorf("read tag history: %w", err)
 	}
 	return out, nil

@@ -253,15 +253,14 @@ type TaskPage struct {
 }
 
 func (f *TaskFilter) where() (string, []any) {
-	var conds []string
-	var args []any
+	var c conds
 	in := func(col string, vals []any, not bool) {
 		if vals == nil {
 			return
 		}
 		if len(vals) == 0 {
 			if !not {
-				conds = append(conds, "1 = 0")
+				c.add("1 = 0")
 			}
 			return
 		}
@@ -269,8 +268,7 @@ func (f *TaskFilter) where() (string, []any) {
 		if not {
 			op = " NOT IN ("
 		}
-		conds = append(conds, col+op+placeholders(len(vals))+")")
-		args = append(args, vals...)
+		c.add(col+op+placeholders(len(vals))+")", vals...)
 	}
 	strs := func(s []string) []any {
 		if s == nil {
@@ -304,28 +302,23 @@ func (f *TaskFilter) where() (string, []any) {
 	in("t.channel_id", ints(f.NotChannel), true)
 	in("t.parent", ints(f.Parent), false)
 	in("t.parent", ints(f.NotParent), true)
-	for _, c := range f.NullCols {
-		conds = append(conds, "t."+c+" IS NULL")
+	for _, col := range f.NullCols {
+		c.add("t." + col + " IS NULL")
 	}
-	for _, c := range f.NotNullCols {
-		conds = append(conds, "t."+c+" IS NOT NULL")
+	for _, col := range f.NotNullCols {
+		c.add("t." + col + " IS NOT NULL")
 	}
 	if f.Method != nil {
-		conds = append(conds, "t.method = ?")
-		args = append(args, *f.Method)
+		c.add("t.method = ?", *f.Method)
 	}
 	for _, b := range f.TimeBounds {
 		op := " > ?"
 		if b.Less {
 			op = " < ?"
 		}
-		conds = append(conds, "t."+b.Column+op)
-		args = append(args, b.US)
+		c.add("t."+b.Column+op, b.US)
 	}
-	if len(conds) == 0 {
-		return "", nil
-	}
-	return " WHERE " + strings.Join(conds, " AND "), args
+	return c.where(), c.args
 }
 
 // ListTasks runs listTasks' query with filters, order and paging in SQL.

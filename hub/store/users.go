@@ -74,37 +74,30 @@ type UserFilter struct {
 
 // ListUsers returns users ordered by id.
 func ListUsers(ctx context.Context, tx *Tx, f UserFilter) ([]hub.User, error) {
-	var where []string
-	var args []any
+	var c conds
 	if f.UserTypes != nil {
 		if len(f.UserTypes) == 0 {
 			return []hub.User{}, nil
 		}
-		where = append(where, "u.usertype IN (?"+strings.Repeat(", ?", len(f.UserTypes)-1)+")")
-		for _, t := range f.UserTypes {
-			args = append(args, t)
-		}
+		in, args := InList(f.UserTypes)
+		c.add("u.usertype IN "+in, args...)
 	}
 	if f.Prefix != "" {
-		where = append(where, "u.name "+tx.Dialect.CaseInsensitiveLike()+" ? ESCAPE '\\'")
-		args = append(args, likeEscape(f.Prefix)+"%")
+		c.add("u.name "+tx.Dialect.CaseInsensitiveLike()+" ? ESCAPE '\\'", likeEscape(f.Prefix)+"%")
 	}
 	if f.Perm != "" {
 		holders := "SELECT up.user_id FROM user_perms up JOIN permissions p ON p.id = up.perm_id WHERE up.active = TRUE AND p.name = ?"
-		args = append(args, f.Perm)
+		args := []any{f.Perm}
 		if f.InheritedPerm {
 			holders += " UNION SELECT ug.user_id FROM user_groups ug JOIN user_perms up ON up.user_id = ug.group_id" +
 				" JOIN permissions p ON p.id = up.perm_id WHERE ug.active = TRUE AND up.active = TRUE AND p.name = ?"
 			args = append(args, f.Perm)
 		}
-		where = append(where, "u.id IN ("+holders+")")
+		c.add("u.id IN ("+holders+")", args...)
 	}
-	q := "SELECT " + userCols + " FROM users u"
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
+	q := "SELECT " + userCols + " FROM users u" + c.where()
 	var rows []userRow
-	if err := tx.Select(ctx, &rows, q+" ORDER BY u.id", args...); err != nil {
+	if err := tx.Select(ctx, &rows, q+" ORDER BY u.id", c.args...); err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
 	}
 	return withPrincipals(ctx, tx, rows)
