@@ -62,6 +62,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecodeResponse -fuzztime 60s ./hub/xmlrpc/
 	$(GO) test -run '^$$' -fuzz FuzzRead -fuzztime 60s ./hub/rpmhdr/
 	$(GO) test -run '^$$' -fuzz FuzzParseSigHeader -fuzztime 60s ./hub/rpmhdr/
+	$(GO) test -run '^$$' -fuzz FuzzUploadTarget -fuzztime 60s ./hub/files/
 
 clean:
 	rm -rf bin

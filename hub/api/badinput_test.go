@@ -147,6 +147,7 @@ func TestUploadSafety(t *testing.T) {
 			{"dot-dot inside", admin, xmlrpc.UploadChunk{Dir: "a/../../x", Name: "x"}, hub.CodeGeneric, "Invalid upload directory"},
 			{"absolute", admin, xmlrpc.UploadChunk{Dir: "/etc", Name: "passwd"}, hub.CodeGeneric, "Invalid upload directory"},
 			{"empty dir", admin, xmlrpc.UploadChunk{Dir: "", Name: "x"}, hub.CodeGeneric, "Invalid upload directory"},
+			{"NUL in dir", admin, xmlrpc.UploadChunk{Dir: "d\x00", Name: "x"}, hub.CodeGeneric, "Invalid upload directory"},
 			{"slash in name", admin, xmlrpc.UploadChunk{Dir: "d", Name: "../x"}, hub.CodeGeneric, "Invalid upload filename"},
 			{"hidden name", admin, xmlrpc.UploadChunk{Dir: "d", Name: ".user"}, hub.CodeGeneric, "Invalid upload filename"},
 			{"symlink dir", admin, xmlrpc.UploadChunk{Dir: "escape", Name: "x"}, hub.CodeGeneric, "symlink"},

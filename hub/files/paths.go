@@ -34,7 +34,8 @@ const (
 // cleanUploadDir checks and normalises an upload directory relative to
 // work/: relative, no "..", not work/ itself, no overlong part.
 func cleanUploadDir(dir string) (string, error) {
-	if dir == "" || filepath.IsAbs(dir) || strings.HasPrefix(dir, "/") {
+	// A NUL cannot be in a path; the raw upload's query can still send one.
+	if dir == "" || filepath.IsAbs(dir) || strings.ContainsRune(dir, 0) {
 		return "", hub.GenericError("Invalid upload directory: %s", dir)
 	}
 	if len(dir) > maxUploadDirLen {
