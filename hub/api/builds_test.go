@@ -363,3 +363,38 @@ func prefix(p string, s []string) []string {
 func uploadChunk(dir, name string, data []byte) xmlrpc.UploadChunk {
 	return xmlrpc.UploadChunk{Dir: dir, Name: name, Overwrite: true, Verify: "adler32", Data: data}
 }
+
+// TestFindBuildID: an id as given, a build by N-V-R or struct, Koji's faults.
+func TestFindBuildID(t *testing.T) {
+	hubtest.ForEachBackend(t, func(t *testing.T, db *store.DB) {
+		h := hubtest.Start(t, db)
+		admin := h.Admin(t)
+		id := call(t, admin, "createEmptyBuild", "hello", "1.0", "1", nil).(int64)
+		anon := h.Client()
+		for _, tc := range []struct {
+			name   string
+			args   []any
+			want   any
+			code   int
+			errMsg string
+		}{
+			{"nvr", []any{"hello-1.0-1"}, id, 0, ""},
+			{"struct", []any{map[string]any{"name": "hello", "version": "1.0", "release": "1"}}, id, 0, ""},
+			{"id, not looked up", []any{int64(424242)}, int64(424242), 0, ""},
+			{"missing", []any{"hello-9-9"}, nil, 0, ""},
+			{"missing, strict", []any{"hello-9-9", true}, nil, hub.CodeGeneric, "No such build: 'hello-9-9'"},
+			{"not an nvr", []any{"hello"}, nil, hub.CodeGeneric, "invalid format"},
+			{"struct without release", []any{map[string]any{"name": "hello", "version": "1.0"}}, nil, hub.CodeGeneric, "did not provide name, version, and release"},
+			{"list", []any{[]any{}}, nil, hub.CodeGeneric, "Invalid type for argument"},
+		} {
+			got, err := anon.Call(ctx, "findBuildID", tc.args...)
+			if tc.code != 0 {
+				fault(t, err, tc.code, tc.errMsg)
+				continue
+			}
+			if err != nil || !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("%s: findBuildID%v = %v, %v; want %v", tc.name, tc.args, got, err, tc.want)
+			}
+		}
+	})
+}

@@ -24,6 +24,9 @@ func buildMethods() []Method {
 		{Name: "getBuild", Params: []Param{P("buildInfo"), Opt("strict", false)}, Access: anyone,
 			Doc:     "A build by id, \"N-V-R\" string or {name, version, release} struct; None when missing unless strict.",
 			Handler: getBuild},
+		{Name: "findBuildID", Params: []Param{P("X"), Opt("strict", false)}, Access: anyone,
+			Doc:     "A build's id from an \"N-V-R\" string or {name, version, release} struct (None when missing unless strict); an id is returned as given.",
+			Handler: findBuildID},
 		{Name: "getBuildLogs", Params: []Param{P("build")}, Access: anyone,
 			Doc: "A build's log files under packages/<n>/<v>/<r>/data/logs/: [{name, dir, path}], dir relative to data/logs " +
 				"(\".\" for its top), path relative to the topdir (prefix topurl to download).",
@@ -171,8 +174,10 @@ func lookupBuild(ctx context.Context, c *Call, info any, strict bool) (*hub.Buil
 		version, ok2 := x["version"].(string)
 		release, ok3 := x["release"].(string)
 		if !ok1 || !ok2 || !ok3 {
-			if _, ok := x["name"]; !ok {
-				return nil, hub.GenericError("did not provide name, version, and release")
+			for _, k := range []string{"name", "version", "release"} {
+				if _, ok := x[k]; !ok {
+					return nil, hub.GenericError("did not provide name, version, and release")
+				}
 			}
 			return nil, hub.GenericError("name, version and release must be strings: %s", pyRepr(x))
 		}
@@ -195,6 +200,18 @@ func getBuild(ctx context.Context, c *Call) (any, error) {
 		return nil, err
 	}
 	return buildStruct(b, true), nil
+}
+
+func findBuildID(ctx context.Context, c *Call) (any, error) {
+	x := c.Args.Value("X")
+	if id, ok := x.(int64); ok {
+		return id, nil // Koji does not look an id up
+	}
+	b, err := lookupBuild(ctx, c, x, c.Args.Bool("strict"))
+	if err != nil || b == nil {
+		return nil, err
+	}
+	return b.ID, nil
 }
 
 // lookupPackageID resolves a package by id, name or {id|name}; 0 when missing.
