@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/gokoji/gokoji/hub"
@@ -52,45 +53,125 @@ func taggingMethods() []Method {
 			Access: anyone, Ext: true,
 			Doc:     "Taggings and untaggings of builds (older Koji's tagHistory; Koji 1.35 has queryHistory(tables=['tag_listing'])), newest first.",
 			Handler: tagHistory},
+		{Name: "checkTagAccess", Params: []Param{P("tag_id"), Opt("user_id", nil)}, Access: anyone,
+			Doc: "[access, override, reason]: whether the user (by default the caller) may change the builds the tag holds, " +
+				"whether an admin's force would get past a refusal, and why it refuses.",
+			Handler: checkTagAccess},
+		{Name: "massTag", Params: []Param{P("tag"), P("builds")}, Access: tagPerm, Writes: true,
+			Doc: "Tag many builds (a list of ids or N-V-R strings) at once, in order, each at an event of its own; " +
+				"like tagBuildBypass with force, it skips the tag's lock, permission and package list.",
+			Handler: massTag},
 		{Name: "buildReferences", Params: []Param{P("build"), Opt("limit", nil), Opt("lazy", false)}, Access: anyone,
 			Doc:     "What refers to a build: tags [{tag_id, name}]; rpms, archives and component_of stay empty (no buildroots here yet).",
 			Handler: buildReferences},
 	}
 }
 
+// massTag tags each build into the tag, in the order given, as Koji's
+// massTag does: with force (a build already there is tagged again, as the
+// newest) and without access checks, which its tag permission replaces.
+// Each tagging gets an event of its own, so their order shows in the
+// tag's history and in which build is latest.
+func massTag(ctx context.Context, c *Call) (any, error) {
+	list := c.Args.List("builds")
+	if err := c.Args.Err(); err != nil {
+		return nil, err
+	}
+	t, err := getTagAt(ctx, c, c.Args.Value("tag"), nil, true)
+	if err != nil {
+		return nil, err
+	}
+	builds := make([]*hub.Build, len(list))
+	for i, info := range list {
+		if builds[i], err = lookupBuild(ctx, c, info, true); err != nil {
+			return nil, err
+		}
+	}
+	// On PostgreSQL each tagging locks its package in the tag. Taking all
+	// the locks first, in package order, keeps two massTags of the same
+	// packages from deadlocking.
+	pkgs := make([]int64, len(builds))
+	for i, b := range builds {
+		pkgs[i] = b.PackageID
+	}
+	slices.Sort(pkgs)
+	for _, p := range slices.Compact(pkgs) {
+		if err := store.LockTagPackage(ctx, c.Tx, t.ID, p); err != nil {
+			if errors.Is(err, store.ErrTagDeleted) {
+				return nil, hub.GenericError("No such tagInfo: %s", pyRepr(t.Name))
+			}
+			return nil, err
+		}
+	}
+	for i, b := range builds {
+		if i > 0 {
+			c.Tx.NextEvent()
+		}
+		if err := directTagBuild(ctx, c, t, b, true); err != nil {
+			return nil, err
+		}
+	}
+	return nil, nil
+}
+
 // tagError is Koji's TagError.
 func tagError(format string, args ...any) *hub.Fault { return hub.Errorf(hub.CodeTag, format, args...) }
 
-// assertTagAccess is Koji's check on changing a tag's builds: a locked tag,
-// or one whose perm the user lacks, refuses, unless the user is an admin
-// using force.
-func assertTagAccess(ctx context.Context, c *Call, t *store.Tag, force bool) error {
-	reason := ""
+// tagAccess is Koji's check on changing a tag's builds, for a user holding
+// perms: a locked tag, or one whose perm the user lacks, refuses (ok false,
+// with the reason); override says an admin's force would get past it.
+func tagAccess(t *store.Tag, perms []string) (ok, override bool, reason string) {
+	override = containsStr(perms, "admin")
 	switch {
 	case t.Locked:
-		reason = "tag is locked"
-	case t.Perm != nil:
-		perms, err := c.Perms(ctx)
-		if err != nil {
-			return err
-		}
-		if !containsStr(perms, *t.Perm) {
-			reason = "tag requires " + *t.Perm + " permission"
-		}
+		return false, override, "tag is locked"
+	case t.Perm != nil && !containsStr(perms, *t.Perm):
+		return false, override, "tag requires " + *t.Perm + " permission"
 	}
-	if reason == "" {
+	return true, override, ""
+}
+
+// assertTagAccess refuses the caller a change to t's builds that tagAccess
+// does not allow, unless an admin forces it.
+func assertTagAccess(ctx context.Context, c *Call, t *store.Tag, force bool) error {
+	perms, err := c.Perms(ctx)
+	if err != nil {
+		return err
+	}
+	ok, override, reason := tagAccess(t, perms)
+	if ok || override && force {
 		return nil
 	}
-	if force {
-		perms, err := c.Perms(ctx)
-		if err != nil {
-			return err
-		}
-		if containsStr(perms, "admin") {
-			return nil
-		}
-	}
 	return hub.NotAllowed("%s", reason)
+}
+
+// checkTagAccess answers tagAccess for a user (by default the caller) as
+// [access, override, reason].
+func checkTagAccess(ctx context.Context, c *Call) (any, error) {
+	userID := c.Args.OptCastInt("user_id")
+	if err := c.Args.Err(); err != nil {
+		return nil, err
+	}
+	var perms []string
+	var err error
+	switch {
+	case userID != nil:
+		// A missing user holds no permission, as in Koji.
+		perms, err = store.UserPermNames(ctx, c.Tx, *userID, true)
+	case c.UserID() == 0:
+		return nil, hub.GenericError("a user_id is required")
+	default:
+		perms, err = c.Perms(ctx)
+	}
+	if err != nil {
+		return nil, err
+	}
+	t, err := getTagAt(ctx, c, c.Args.Value("tag_id"), nil, true)
+	if err != nil {
+		return nil, err
+	}
+	ok, override, reason := tagAccess(t, perms)
+	return []any{ok, override, reason}, nil
 }
 
 func containsStr(list []string, s string) bool {
