@@ -96,10 +96,7 @@ func massTag(ctx context.Context, c *Call) (any, error) {
 	}
 	slices.Sort(pkgs)
 	for _, p := range slices.Compact(pkgs) {
-		if err := store.LockTagPackage(ctx, c.Tx, t.ID, p); err != nil {
-			if errors.Is(err, store.ErrTagDeleted) {
-				return nil, hub.GenericError("No such tagInfo: %s", pyRepr(t.Name))
-			}
+		if err := lockTagPackage(ctx, c, t, p); err != nil {
 			return nil, err
 		}
 	}
@@ -183,6 +180,16 @@ func containsStr(list []string, s string) bool {
 	return false
 }
 
+// lockTagPackage takes store.LockTagPackage, answering Koji's fault when
+// the tag was deleted meanwhile.
+func lockTagPackage(ctx context.Context, c *Call, t *store.Tag, pkgID int64) error {
+	err := store.LockTagPackage(ctx, c.Tx, t.ID, pkgID)
+	if errors.Is(err, store.ErrTagDeleted) {
+		return hub.GenericError("No such tagInfo: %s", pyRepr(t.Name))
+	}
+	return err
+}
+
 // tagOneBuild adds a build to a tag after the access check: only COMPLETE
 // builds, and a build already there only with force (which retags it, so it
 // counts as the tag's newest).
@@ -199,10 +206,7 @@ func directTagBuild(ctx context.Context, c *Call, t *store.Tag, b *hub.Build, fo
 	if b.State != hub.BuildComplete {
 		return tagError("build %s not complete: state %s", b.NVR(), hub.BuildStateName(b.State))
 	}
-	if err := store.LockTagPackage(ctx, c.Tx, t.ID, b.PackageID); err != nil {
-		if errors.Is(err, store.ErrTagDeleted) {
-			return hub.GenericError("No such tagInfo: %s", pyRepr(t.Name))
-		}
+	if err := lockTagPackage(ctx, c, t, b.PackageID); err != nil {
 		return err
 	}
 	tagged, err := store.IsTagged(ctx, c.Tx, t.ID, b.ID)
