@@ -77,6 +77,8 @@ func hostAPIMethods() []Method {
 			Doc: "Fail with ActionNotAllowed unless the named policy allows data.", Handler: hostPolicy(true)},
 		{Name: "host.checkPolicy", Params: []Param{P("name"), P("data"), Opt("default", "deny"), Opt("strict", false)}, Access: h,
 			Doc: "[allowed, reason] of the named policy for data.", Handler: hostPolicy(false)},
+		{Name: "host.evalPolicy", Params: []Param{P("name"), P("data")}, Access: h,
+			Doc: "evalPolicy for a build host.", Handler: evalPolicyCall},
 		// Koji's hosts may write signed copies too (a signing task on a
 		// builder); the work is writeSignedRPM's, with the host's rights.
 		{Name: "host.writeSignedRPM", Params: []Param{P("an_rpm"), P("sigkey"), Opt("force", false)}, Access: h, Writes: true,

@@ -66,6 +66,10 @@ func metaMethods(r *Registry) []Method {
 			Handler: func(ctx context.Context, c *Call) (any, error) { return false, nil }},
 		{Name: "showOpts", Params: []Param{Opt("as_string", true)}, Access: admin,
 			Doc: "The hub's options, as a string or a struct.", Handler: showOpts},
+		{Name: "evalPolicy", Params: []Param{P("name"), P("data")}, Access: anyone,
+			Doc: "A built-in policy's action for data (\"allow\", or \"deny\" and the reason); None when no rule matches. " +
+				"The user is data's user_id, else the caller.",
+			Handler: evalPolicyCall},
 		{Name: "getLastEvent", Params: []Param{Opt("before", nil), Opt("strict", true)}, Access: anyone,
 			Doc: "The newest event, or the newest before an epoch time: {id, ts}.", Handler: getLastEvent},
 		{Name: "getEvent", Params: []Param{P("id"), Opt("strict", true)}, Access: anyone,

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"slices"
+	"strings"
 
 	"github.com/gokoji/gokoji/hub"
 	"github.com/gokoji/gokoji/hub/store"
@@ -29,12 +30,14 @@ var defaultPolicies = map[string][]policyRule{
 	"cg_import":          {{allow: true}},
 }
 
-// checkPolicy evaluates a built-in policy for data; the user is data's
-// user_id, else the caller.
-func checkPolicy(ctx context.Context, c *Call, name string, data map[string]any) (bool, string, error) {
+// evalPolicy applies a built-in policy to data, as Koji's ruleset.apply
+// does: the action of the first rule that matches ("allow", or "deny"
+// with its reason), or "" when none does. found is false for a policy
+// that does not exist. The user is data's user_id, else the caller.
+func evalPolicy(ctx context.Context, c *Call, name string, data map[string]any) (action string, found bool, err error) {
 	rules, ok := defaultPolicies[name]
 	if !ok {
-		return true, "missing policy", nil
+		return "", false, nil
 	}
 	userID := c.UserID()
 	if v, ok := toInt(data["user_id"]); ok {
@@ -42,9 +45,8 @@ func checkPolicy(ctx context.Context, c *Call, name string, data map[string]any)
 	}
 	var perms []string
 	if userID != 0 {
-		var err error
 		if perms, err = store.UserPermNames(ctx, c.Tx, userID, true); err != nil {
-			return false, "", err
+			return "", true, err
 		}
 	}
 	for _, r := range rules {
@@ -54,11 +56,51 @@ func checkPolicy(ctx context.Context, c *Call, name string, data map[string]any)
 				match = true
 			}
 		}
-		if match {
-			return r.allow, r.reason, nil
+		if !match {
+			continue
 		}
+		if r.allow {
+			return "allow", true, nil
+		}
+		return strings.TrimSpace("deny " + r.reason), true, nil
 	}
-	return false, "not covered by policy", nil
+	return "", true, nil
+}
+
+// checkPolicy is Koji's check_policy: whether the policy allows data,
+// and why not. A missing policy allows (Koji's MissingPolicyOk default).
+func checkPolicy(ctx context.Context, c *Call, name string, data map[string]any) (bool, string, error) {
+	action, found, err := evalPolicy(ctx, c, name, data)
+	switch {
+	case err != nil:
+		return false, "", err
+	case !found:
+		return true, "missing policy", nil
+	case action == "":
+		return false, "not covered by policy", nil
+	}
+	verdict, reason, _ := strings.Cut(action, " ")
+	return verdict == "allow", reason, nil
+}
+
+// evalPolicyCall is the evalPolicy call (root and host.): the action
+// string, None when no rule matches.
+func evalPolicyCall(ctx context.Context, c *Call) (any, error) {
+	name := c.Args.String("name")
+	data := c.Args.Map("data")
+	if err := c.Args.Err(); err != nil {
+		return nil, err
+	}
+	action, found, err := evalPolicy(ctx, c, name, data)
+	switch {
+	case err != nil:
+		return nil, err
+	case !found:
+		return nil, hub.GenericError("no such policy: %s", name)
+	case action == "":
+		return nil, nil
+	}
+	return action, nil
 }
 
 func hostPolicy(assert bool) Handler {
