@@ -398,3 +398,66 @@ func TestFindBuildID(t *testing.T) {
 		}
 	})
 }
+
+// TestBuildTypes: a build is of type rpm once a build task made it or an
+// rpm was imported into it; an empty build has no type. getBuildType,
+// listBuilds(type) and listBTypes agree.
+func TestBuildTypes(t *testing.T) {
+	hubtest.ForEachBackend(t, func(t *testing.T, db *store.DB) {
+		w := newBuildWorld(t, db)
+		admin := w.admin
+		empty := call(t, admin, "createEmptyBuild", "empty", "1", "1", nil).(int64)
+		imported := importRPM(t, admin, "cli-import/t", "gk-noarch-1.0-1.src.rpm", w.rpms["gk-noarch-1.0-1.src.rpm"])["build_id"].(int64)
+		stub := w.start(t).build // host.initBuild's, no rpms yet
+		// Koji's CG imports set typeinfo; there is no call for it here.
+		if err := db.InTx(ctx, true, func(tx *store.Tx) error {
+			_, err := tx.Exec(ctx, `UPDATE build SET extra = '{"typeinfo": {"rpm": {"k": "v"}}}' WHERE id = ?`, imported)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		anon := w.h.Client()
+		for _, tc := range []struct {
+			build any
+			want  any
+		}{
+			{empty, map[string]any{}},
+			{imported, map[string]any{"rpm": map[string]any{"k": "v"}}},
+			{stub, map[string]any{"rpm": nil}},
+			{"nosuch-1-1", nil},
+		} {
+			if got := call(t, anon, "getBuildType", tc.build); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("getBuildType(%v) = %#v, want %#v", tc.build, got, tc.want)
+			}
+		}
+		_, err := anon.Call(ctx, "getBuildType", "nosuch-1-1", true)
+		fault(t, err, hub.CodeGeneric, "No such build")
+
+		var ids []int64
+		for _, b := range callKw(t, anon, "listBuilds", nil, map[string]any{"type": "rpm"}).([]any) {
+			ids = append(ids, b.(map[string]any)["build_id"].(int64))
+		}
+		if want := []int64{imported, stub}; !reflect.DeepEqual(ids, want) {
+			t.Errorf("listBuilds(type=rpm) = %v, want %v", ids, want)
+		}
+		if n := callKw(t, anon, "listBuilds", nil, map[string]any{"type": "rpm", "queryOpts": map[string]any{"countOnly": true}}); n != int64(2) {
+			t.Errorf("listBuilds(type=rpm, countOnly) = %v", n)
+		}
+
+		rpmType := []any{map[string]any{"id": int64(1), "name": "rpm"}}
+		for _, tc := range []struct {
+			query any
+			want  any
+		}{
+			{nil, rpmType},
+			{map[string]any{"name": "rpm"}, rpmType},
+			{map[string]any{"id": int64(1)}, rpmType},
+			{map[string]any{"name": "maven"}, []any{}},
+			{map[string]any{"id": int64(2)}, []any{}},
+		} {
+			if got := call(t, anon, "listBTypes", tc.query); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("listBTypes(%v) = %#v, want %#v", tc.query, got, tc.want)
+			}
+		}
+	})
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -24,6 +25,12 @@ func buildMethods() []Method {
 		{Name: "getBuild", Params: []Param{P("buildInfo"), Opt("strict", false)}, Access: anyone,
 			Doc:     "A build by id, \"N-V-R\" string or {name, version, release} struct; None when missing unless strict.",
 			Handler: getBuild},
+		{Name: "getBuildType", Params: []Param{P("buildInfo"), Opt("strict", false)}, Access: anyone,
+			Doc: "A build's types and their typeinfo from extra: {'rpm': …} for an rpm build, {} for an empty one; " +
+				"None for a missing build unless strict.",
+			Handler: getBuildType},
+		{Name: "listBTypes", Params: []Param{Opt("query", nil), Opt("queryOpts", nil)}, Access: anyone,
+			Doc: "The build types served, [{id, name}], selected by {name} or {id}: only rpm here.", Handler: listBTypes},
 		{Name: "findBuildID", Params: []Param{P("X"), Opt("strict", false)}, Access: anyone,
 			Doc:     "A build's id from an \"N-V-R\" string or {name, version, release} struct (None when missing unless strict); an id is returned as given.",
 			Handler: findBuildID},
@@ -202,6 +209,42 @@ func getBuild(ctx context.Context, c *Call) (any, error) {
 	return buildStruct(b, true), nil
 }
 
+// rpmBType is Koji's first build type, the only one served here.
+var rpmBType = map[string]any{"id": int64(1), "name": "rpm"}
+
+func getBuildType(ctx context.Context, c *Call) (any, error) {
+	b, err := lookupBuild(ctx, c, c.Args.Value("buildInfo"), c.Args.Bool("strict"))
+	if err != nil || b == nil {
+		return nil, err
+	}
+	isRPM, err := store.IsRPMBuild(ctx, c.Tx, b.ID)
+	if err != nil || !isRPM {
+		return map[string]any{}, err
+	}
+	var info any
+	if extra, ok := jsonExtra(b.Extra).(map[string]any); ok {
+		if typeinfo, ok := extra["typeinfo"].(map[string]any); ok {
+			info = typeinfo["rpm"]
+		}
+	}
+	return map[string]any{"rpm": info}, nil
+}
+
+func listBTypes(ctx context.Context, c *Call) (any, error) {
+	query := c.Args.Map("query")
+	opts := c.Args.Map("queryOpts")
+	if err := c.Args.Err(); err != nil {
+		return nil, err
+	}
+	rows := []any{}
+	name, byName := query["name"]
+	id, byID := query["id"]
+	if (!byName || name == rpmBType["name"]) && (!byID || id == rpmBType["id"]) {
+		rows = append(rows, maps.Clone(rpmBType))
+	}
+	return applyQueryOpts(rows, opts)
+}
+
 func findBuildID(ctx context.Context, c *Call) (any, error) {
 	x := c.Args.Value("X")
 	if id, ok := x.(int64); ok {
@@ -371,7 +414,7 @@ func listBuilds(ctx context.Context, c *Call) (any, error) {
 	case string:
 		switch typ {
 		case "rpm":
-			// every build here is an rpm build or an empty one
+			f.RPMType = true
 		case "maven", "win", "image":
 			return emptyList(opts)
 		default:

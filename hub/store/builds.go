@@ -142,6 +142,21 @@ type BuildFilter struct {
 	PromotedAfter  *int64
 	PromoterID     *int64
 	Draft          *bool
+	RPMType        bool // only builds of Koji's type "rpm" (RPMTypeCond)
+}
+
+// RPMTypeCond is true for a build b of Koji's type "rpm": Koji gives a
+// build that type when a build task creates it or an rpm is imported into
+// it, so an empty build (createEmptyBuild) has no type.
+const RPMTypeCond = "(b.task_id IS NOT NULL OR EXISTS (SELECT 1 FROM rpminfo r WHERE r.build_id = b.id))"
+
+// IsRPMBuild reports whether a build is of Koji's type "rpm".
+func IsRPMBuild(ctx context.Context, tx *Tx, buildID int64) (bool, error) {
+	var ok bool
+	if err := tx.Get(ctx, &ok, "SELECT EXISTS (SELECT 1 FROM build b WHERE b.id = ? AND "+RPMTypeCond+")", buildID); err != nil {
+		return false, fmt.Errorf("read type of build %d: %w", buildID, err)
+	}
+	return ok, nil
 }
 
 func (f BuildFilter) where(d Dialect) (string, []any) {
@@ -190,6 +205,9 @@ func (f BuildFilter) where(d Dialect) (string, []any) {
 	cmp("b.promoter", "=", f.PromoterID)
 	if f.Draft != nil {
 		add("b.draft = ?", *f.Draft)
+	}
+	if f.RPMType {
+		add(RPMTypeCond)
 	}
 	return c.where(), c.args
 }

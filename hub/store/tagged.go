@@ -148,7 +148,7 @@ type TaggedQuery struct {
 	Package *string // package name
 	Owner   *string // owner name
 	Draft   *bool
-	RPMOnly bool // only builds with rpms (Koji's type "rpm")
+	RPMOnly bool // only builds of Koji's type "rpm" (RPMTypeCond)
 	Extra   bool // read build.extra too
 }
 
@@ -432,7 +432,7 @@ func taggedSQL(q TaggedQuery, d Dialect) (string, []any) {
 		cargs = append(cargs, *q.Draft)
 	}
 	if q.RPMOnly {
-		conds = append(conds, "EXISTS (SELECT 1 FROM rpminfo r WHERE r.build_id = b.id)")
+		conds = append(conds, RPMTypeCond)
 	}
 	b.WriteString("cand AS (SELECT tl.build_id, tl.create_event AS listing_event, " + depth + " AS depth, b.pkg_id" +
 		" FROM tag_listing tl" + joins + " WHERE " + strings.Join(conds, " AND ") + ")")
