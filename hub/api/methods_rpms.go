@@ -56,6 +56,11 @@ func rpmMethods() []Method {
 		{Name: "addRPMSig", Params: []Param{P("an_rpm"), P("data")}, Access: perm("sign"), Writes: true,
 			Doc:     "Store a signature header (base64) for an rpm; its SIGMD5 must match the rpm's payloadhash.",
 			Handler: addRPMSig},
+		{Name: "getRPMChecksums", Params: []Param{P("rpm_id"), Opt("checksum_types", nil), Opt("cacheonly", false)}, Access: anyone,
+			Writes: true, KeepsAnswers: true,
+			Doc: "Checksums of an rpm as signed with each of its keys: {sigkey: {type: checksum}}, types md5, sha1, sha256 " +
+				"(default md5 and sha256). Missing ones are computed and kept, or None with cacheonly.",
+			Handler: getRPMChecksums},
 		{Name: "writeSignedRPM", Params: []Param{P("an_rpm"), P("sigkey"), Opt("force", false)}, Access: perm("sign"), Writes: true,
 			Doc: "Write the signed copy of an rpm for a stored signature (addRPMSig) to data/signed/<sigkey>/<arch>/; " +
 				"an existing copy is kept unless force.",

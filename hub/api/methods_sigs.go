@@ -73,27 +73,26 @@ func writeSignedRPM(ctx context.Context, c *Call) (any, error) {
 	dir := files.BuildDir(b.PackageName, b.Version, b.Release)
 	signed := filepath.Join(dir, files.SignedPath(sigkey, r.Name, r.Version, r.Release, r.Arch))
 	if _, err := os.Lstat(c.d.Files.Abs(signed)); err == nil && !force {
-		return nil, nil // already written, as Koji leaves it
+		// Already written, as Koji leaves it; its checksums must be the
+		// recorded ones, if any are.
+		sums, err := fileChecksums(c.d.Files.Abs(signed), defaultChecksumTypes)
+		if err != nil {
+			return nil, err
+		}
+		return nil, recordChecksums(ctx, c, r, sigkey, sums)
 	}
-	sigPath := c.d.Files.Abs(filepath.Join(dir, files.SigCachePath(sigkey, r.Name, r.Version, r.Release, r.Arch)))
-	sighdr, err := os.ReadFile(sigPath)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, hub.GenericError("Missing signature header file: %s", sigPath)
-	}
+	sighdr, err := readSigHeader(c, b, r, sigs[0])
 	if err != nil {
-		return nil, fmt.Errorf("read signature header: %w", err)
-	}
-	// A header that is not the one recorded would make a copy nobody signed.
-	if h := rpmhdr.Hash(sighdr); h != sigs[0].SigHash {
-		return nil, hub.GenericError("Signature header file %s has md5 %s, the database says %s", sigPath, h, sigs[0].SigHash)
+		return nil, err
 	}
 	f, err := os.Open(rpmPath)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", rpmPath, err)
 	}
 	defer f.Close()
+	sums := newChecksums(defaultChecksumTypes)
 	p, err := c.d.Files.StageWrite(signed, force, func(w io.Writer) error {
-		bw := bufio.NewWriterSize(w, 256<<10)
+		bw := bufio.NewWriterSize(io.MultiWriter(w, sums), 256<<10)
 		if err := rpmhdr.Splice(bw, bufio.NewReaderSize(f, 256<<10), sighdr); err != nil {
 			return err
 		}
@@ -106,7 +105,26 @@ func writeSignedRPM(ctx context.Context, c *Call) (any, error) {
 		return nil, fmt.Errorf("write signed copy of %s: %w", r.NVRA(), err)
 	}
 	c.Defer(p)
-	return nil, nil
+	return nil, recordChecksums(ctx, c, r, sigkey, sums.hex())
+}
+
+// readSigHeader reads the signature header file of a recorded signature,
+// checking it against the row: a header that is not the one recorded
+// would make a copy nobody signed.
+func readSigHeader(c *Call, b *hub.Build, r *hub.RPM, sig store.RPMSig) ([]byte, error) {
+	dir := files.BuildDir(b.PackageName, b.Version, b.Release)
+	sigPath := c.d.Files.Abs(filepath.Join(dir, files.SigCachePath(sig.SigKey, r.Name, r.Version, r.Release, r.Arch)))
+	sighdr, err := os.ReadFile(sigPath)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, hub.GenericError("Missing signature header file: %s", sigPath)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read signature header: %w", err)
+	}
+	if h := rpmhdr.Hash(sighdr); h != sig.SigHash {
+		return nil, hub.GenericError("Signature header file %s has md5 %s, the database says %s", sigPath, h, sig.SigHash)
+	}
+	return sighdr, nil
 }
 
 func deleteRPMSig(ctx context.Context, c *Call) (any, error) {

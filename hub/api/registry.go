@@ -60,8 +60,9 @@ type Method struct {
 	VarKW   string // name of **kwargs, or ""
 	Access  Access
 	Writes  bool // runs in a write transaction; only such calls commit
-	// KeepsAnswers: the call writes only host and task state, so, made on
-	// its own (not in a multiCall), its commit keeps cached answers.
+	// KeepsAnswers: the call writes only what no cached answer reads (host
+	// and task state, rpm checksums), so, made on its own (not in a
+	// multiCall), its commit keeps cached answers.
 	KeepsAnswers bool
 	Ext          bool // our extension: Koji has no such method
 	Doc          string

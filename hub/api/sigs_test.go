@@ -2,7 +2,11 @@ package api_test
 
 import (
 	"bytes"
+	"crypto/md5"
+	"crypto/sha1"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"io"
 	"net/http"
 	"os"
@@ -195,11 +199,14 @@ func TestWriteSignedRPM(t *testing.T) {
 			t.Errorf("GET signed copy: %d, %d bytes", resp.StatusCode, len(body))
 		}
 
-		// An existing copy stays unless force.
+		// An existing copy stays unless force; one that changed since it
+		// was written no longer has the recorded checksums.
+		call(t, f.sally, "writeSignedRPM", id, key)
 		if err := os.WriteFile(out, []byte("stale"), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		call(t, f.sally, "writeSignedRPM", id, key)
+		_, err = f.sally.Call(ctx, "writeSignedRPM", id, key)
+		fault(t, err, hub.CodeGeneric, "sig-1.0-1.noarch signed with key \""+key+"\" has md5 ")
 		if b := readFile(t, out); string(b) != "stale" {
 			t.Errorf("writeSignedRPM without force replaced the copy")
 		}
@@ -400,6 +407,109 @@ func TestHostWriteSignedRPM(t *testing.T) {
 		}
 		if got := readFile(t, f.signed(signer.KeyID, "noarch")); !bytes.Equal(got, signedByRPM) {
 			t.Error("the host's signed copy differs from rpmsign's output")
+		}
+	})
+}
+
+// TestRPMChecksums: getRPMChecksums answers, per signature of an rpm, the
+// checksums of the rpm as signed with that key (computed once and kept),
+// writeSignedRPM records those of the copy it writes, and the rows go with
+// their signature or build.
+func TestRPMChecksums(t *testing.T) {
+	rpms := hubtest.BuildRPMs(t, [][3]string{{"sig", "1.0", "1"}})
+	signer := hubtest.NewSigner(t)
+	key := signer.KeyID
+	sum := func(kind string, b []byte) string {
+		switch kind {
+		case "md5":
+			s := md5.Sum(b)
+			return hex.EncodeToString(s[:])
+		case "sha1":
+			s := sha1.Sum(b)
+			return hex.EncodeToString(s[:])
+		}
+		s := sha256.Sum256(b)
+		return hex.EncodeToString(s[:])
+	}
+	sums := func(b []byte, kinds ...string) map[string]any {
+		m := map[string]any{}
+		for _, k := range kinds {
+			m[k] = sum(k, b)
+		}
+		return m
+	}
+	hubtest.ForEachBackend(t, func(t *testing.T, db *store.DB) {
+		f := newSigFixture(t, db, rpms)
+		noarch, src := f.ids["noarch"], f.ids["src"]
+		unsigned, srcRPM := rpms["sig-1.0-1.noarch.rpm"], rpms["sig-1.0-1.src.rpm"]
+		signed, srcSigned := signer.Sign(t, unsigned), signer.Sign(t, srcRPM)
+		call(t, f.sally, "addRPMSig", noarch, base64.StdEncoding.EncodeToString(sigHeaderOf(t, signed)))
+		call(t, f.sally, "addRPMSig", src, base64.StdEncoding.EncodeToString(sigHeaderOf(t, srcSigned)))
+		anon := f.anon
+		checksums := func(args ...any) any {
+			t.Helper()
+			return callKw(t, anon, "getRPMChecksums", args, nil)
+		}
+
+		// Nothing recorded yet: cacheonly leaves them None.
+		if got, want := callKw(t, anon, "getRPMChecksums", []any{noarch}, map[string]any{"cacheonly": true}),
+			map[string]any{"": map[string]any{"md5": nil, "sha256": nil}, key: map[string]any{"md5": nil, "sha256": nil}}; !reflect.DeepEqual(got, want) {
+			t.Errorf("cacheonly at first = %v, want %v", got, want)
+		}
+		// Computed: of the rpm as imported, and as rpmsign signed it,
+		// though no signed copy was written.
+		want := map[string]any{"": sums(unsigned, "md5", "sha256"), key: sums(signed, "md5", "sha256")}
+		if got := checksums(noarch); !reflect.DeepEqual(got, want) {
+			t.Errorf("getRPMChecksums = %v, want %v", got, want)
+		}
+		if got := callKw(t, anon, "getRPMChecksums", []any{noarch}, map[string]any{"cacheonly": true}); !reflect.DeepEqual(got, want) {
+			t.Errorf("not kept: cacheonly = %v, want %v", got, want)
+		}
+		if got, want := checksums(noarch, []any{"sha1"}), map[string]any{"": sums(unsigned, "sha1"), key: sums(signed, "sha1")}; !reflect.DeepEqual(got, want) {
+			t.Errorf("sha1 = %v, want %v", got, want)
+		}
+
+		// writeSignedRPM records the copy's checksums.
+		call(t, f.sally, "writeSignedRPM", src, key)
+		if got, want := callKw(t, anon, "getRPMChecksums", []any{src}, map[string]any{"cacheonly": true}),
+			map[string]any{"": map[string]any{"md5": nil, "sha256": nil}, key: sums(srcSigned, "md5", "sha256")}; !reflect.DeepEqual(got, want) {
+			t.Errorf("after writeSignedRPM = %v, want %v", got, want)
+		}
+
+		for _, tc := range []struct {
+			args []any
+			msg  string
+		}{
+			{[]any{"sig-1.0-1.noarch"}, "rpm_id must be an integer"},
+			{[]any{noarch, "md5"}, "checksum_type must be a list"},
+			{[]any{noarch, []any{"md5", "crc32"}}, "Checksum_type crc32 isn't supported"},
+			{[]any{int64(999999)}, "No such rpm"},
+		} {
+			_, err := anon.Call(ctx, "getRPMChecksums", tc.args...)
+			fault(t, err, hub.CodeGeneric, tc.msg)
+		}
+
+		// The rows go with their signature, and with the build's rpms.
+		callKw(t, f.admin, "deleteRPMSig", []any{noarch}, map[string]any{"sigkey": key})
+		if got, want := callKw(t, anon, "getRPMChecksums", []any{noarch}, map[string]any{"cacheonly": true}),
+			map[string]any{"": sums(unsigned, "md5", "sha256")}; !reflect.DeepEqual(got, want) {
+			t.Errorf("after deleteRPMSig = %v, want %v", got, want)
+		}
+		rows := func() (n int) {
+			if err := db.InTx(ctx, false, func(tx *store.Tx) error {
+				return tx.Get(ctx, &n, "SELECT COUNT(*) FROM rpm_checksum")
+			}); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		// noarch's md5, sha1 and sha256 for "", src's md5 and sha256 for key.
+		if n := rows(); n != 5 {
+			t.Errorf("%d checksum rows after deleteRPMSig, want 5", n)
+		}
+		call(t, f.admin, "resetBuild", "sig-1.0-1")
+		if n := rows(); n != 0 {
+			t.Errorf("%d checksum rows after resetBuild", n)
 		}
 	})
 }

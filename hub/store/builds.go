@@ -286,8 +286,12 @@ func DeleteBuildContents(ctx context.Context, tx *Tx, buildID int64) error {
 	return nil
 }
 
-// DeleteBuildSigs removes the signature rows of a build's rpms.
+// DeleteBuildSigs removes the signature rows of a build's rpms, and their
+// checksums.
 func DeleteBuildSigs(ctx context.Context, tx *Tx, buildID int64) error {
+	if _, err := tx.Exec(ctx, "DELETE FROM rpm_checksum WHERE rpm_id IN (SELECT id FROM rpminfo WHERE build_id = ?)", buildID); err != nil {
+		return fmt.Errorf("delete checksums of build %d: %w", buildID, err)
+	}
 	if _, err := tx.Exec(ctx, "DELETE FROM rpmsigs WHERE rpm_id IN (SELECT id FROM rpminfo WHERE build_id = ?)", buildID); err != nil {
 		return fmt.Errorf("delete signatures of build %d: %w", buildID, err)
 	}

@@ -179,15 +179,48 @@ func QueryRPMSigs(ctx context.Context, tx *Tx, rpmID *int64, sigkey *string, p P
 }
 
 // DeleteRPMSigs removes an rpm's signatures with the given keys
-// (deleteRPMSig); it returns how many went.
+// (deleteRPMSig), and their checksums; it returns how many went.
 func DeleteRPMSigs(ctx context.Context, tx *Tx, rpmID int64, sigkeys []string) (int64, error) {
 	if len(sigkeys) == 0 {
 		return 0, nil
 	}
 	in, inArgs := InList(sigkeys)
+	if _, err := tx.Exec(ctx, "DELETE FROM rpm_checksum WHERE rpm_id = ? AND sigkey IN "+in, append([]any{rpmID}, inArgs...)...); err != nil {
+		return 0, fmt.Errorf("delete checksums of rpm %d: %w", rpmID, err)
+	}
 	n, err := tx.Exec(ctx, "DELETE FROM rpmsigs WHERE rpm_id = ? AND sigkey IN "+in, append([]any{rpmID}, inArgs...)...)
 	if err != nil {
 		return 0, fmt.Errorf("delete signatures of rpm %d: %w", rpmID, err)
 	}
 	return n, nil
+}
+
+// RPMChecksum is a row of rpm_checksum: one checksum of an rpm's file as
+// signed with SigKey. Type numbers Koji's CHECKSUM_TYPES.
+type RPMChecksum struct {
+	RPMID    int64  `db:"rpm_id"`
+	SigKey   string `db:"sigkey"`
+	Type     int64  `db:"checksum_type"`
+	Checksum string `db:"checksum"`
+}
+
+// RPMChecksums reads an rpm's recorded checksums of the given types.
+func RPMChecksums(ctx context.Context, tx *Tx, rpmID int64, types []int64) ([]RPMChecksum, error) {
+	in, args := InList(types)
+	var out []RPMChecksum
+	if err := tx.Select(ctx, &out, "SELECT rpm_id, sigkey, checksum_type, checksum FROM rpm_checksum WHERE rpm_id = ? AND checksum_type IN "+in+
+		" ORDER BY sigkey, checksum_type", append([]any{rpmID}, args...)...); err != nil {
+		return nil, fmt.Errorf("read checksums of rpm %d: %w", rpmID, err)
+	}
+	return out, nil
+}
+
+// InsertRPMChecksum records a checksum unless one of its type is recorded
+// already for the rpm and key.
+func InsertRPMChecksum(ctx context.Context, tx *Tx, c RPMChecksum) error {
+	if _, err := tx.Exec(ctx, `INSERT INTO rpm_checksum (rpm_id, sigkey, checksum_type, checksum) VALUES (?, ?, ?, ?)
+		ON CONFLICT (rpm_id, sigkey, checksum_type) DO NOTHING`, c.RPMID, c.SigKey, c.Type, c.Checksum); err != nil {
+		return fmt.Errorf("record checksum of rpm %d: %w", c.RPMID, err)
+	}
+	return nil
 }
