@@ -1,13 +1,18 @@
 package api_test
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"github.com/gokoji/gokoji/hub"
+	"github.com/gokoji/gokoji/hub/api"
 	"github.com/gokoji/gokoji/hub/hubtest"
 	"github.com/gokoji/gokoji/hub/store"
 	"github.com/gokoji/gokoji/hub/xmlrpc"
@@ -182,6 +187,26 @@ func TestOppositeTaggingBatches(t *testing.T) {
 			if tagged != 2 || already != 2 {
 				t.Fatalf("round %d: %d taggings and %d 'already tagged', want 2 and 2", r, tagged, already)
 			}
+		}
+	})
+}
+
+// TestPersistentConflict: a request that keeps failing on a conflict runs
+// three times, then gets a clear fault saying nothing changed, rather than
+// an internal error quoting the database.
+func TestPersistentConflict(t *testing.T) {
+	hubtest.ForEachBackend(t, func(t *testing.T, db *store.DB) {
+		h := hubtest.Start(t, db)
+		var runs atomic.Int64
+		h.Dispatcher.Registry.AddForTest(api.Method{Name: "alwaysDeadlocks", Access: api.Access{}, Writes: true,
+			Handler: func(context.Context, *api.Call) (any, error) {
+				runs.Add(1)
+				return nil, fmt.Errorf("lock something: %w", &pgconn.PgError{Code: "40P01", Message: "deadlock detected"})
+			}})
+		_, err := h.Client().Call(ctx, "alwaysDeadlocks")
+		fault(t, err, hub.CodeGeneric, "alwaysDeadlocks conflicted with concurrent requests 3 times (last: deadlock detected); nothing was changed, try again")
+		if n := runs.Load(); n != 3 {
+			t.Errorf("ran %d times, want 3", n)
 		}
 	})
 }

@@ -108,6 +108,15 @@ func isLogin(name string) bool { return name == "login" || name == "sslLogin" }
 
 func isMultiCall(name string) bool { return name == "multiCall" || name == "system.multicall" }
 
+// conflictReason is the database's own words for a conflict, without
+// the wrapping of the layers it came through.
+func conflictReason(err error) string {
+	if msg, ok := store.ConflictMessage(err); ok {
+		return msg
+	}
+	return err.Error()
+}
+
 // maxAttempts bounds how often a request (or a call of a multiCall) runs
 // when it keeps failing on a conflict with concurrent requests.
 const maxAttempts = 3
@@ -134,7 +143,9 @@ func (d *Dispatcher) Handle(ctx context.Context, req *Request) (any, error) {
 		log := d.Log.WithError(err).WithField("method", req.Method)
 		if attempt == maxAttempts {
 			log.Error("conflicts with concurrent requests persisted")
-			return result, err
+			// Nothing was committed; the client may simply try again.
+			return nil, hub.GenericError("%s conflicted with concurrent requests %d times (last: %v); nothing was changed, try again",
+				req.Method, maxAttempts, conflictReason(err))
 		}
 		log.Info("conflict with a concurrent request; running it again")
 	}

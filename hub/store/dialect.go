@@ -73,6 +73,15 @@ func IsConflict(err error) bool {
 	return pgCode(err) == "23505" || MustRestart(err) // unique_violation
 }
 
+// ConflictMessage gives the server's message of a conflict (IsConflict).
+func ConflictMessage(err error) (string, bool) {
+	var pe *pgconn.PgError
+	if IsConflict(err) && errors.As(err, &pe) {
+		return pe.Message, true
+	}
+	return "", false
+}
+
 // TooLarge tells whether err is PostgreSQL refusing a value over one of its
 // size limits (program_limit_exceeded), such as a text too long for an
 // index row, and gives the server's message. SQLite has no such limits.
