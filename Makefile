@@ -67,6 +67,8 @@ fuzz:
 	$(FUZZ) -fuzz FuzzParseSigHeader ./hub/rpmhdr/
 	$(FUZZ) -fuzz FuzzUploadTarget ./hub/files/
 	$(FUZZ) -fuzz FuzzImportRPM ./hub/api/
+	$(FUZZ) -fuzz FuzzDispatch ./hub/api/
+	$(FUZZ) -fuzz FuzzCall ./hub/api/
 
 clean:
 	rm -rf bin

@@ -17,7 +17,7 @@ import (
 
 var ctx = context.Background()
 
-func call(t *testing.T, c *xmlrpc.Client, method string, args ...any) any {
+func call(t testing.TB, c *xmlrpc.Client, method string, args ...any) any {
 	t.Helper()
 	res, err := c.Call(ctx, method, args...)
 	if err != nil {
@@ -26,7 +26,7 @@ func call(t *testing.T, c *xmlrpc.Client, method string, args ...any) any {
 	return res
 }
 
-func callKw(t *testing.T, c *xmlrpc.Client, method string, args []any, kw map[string]any) any {
+func callKw(t testing.TB, c *xmlrpc.Client, method string, args []any, kw map[string]any) any {
 	t.Helper()
 	res, err := c.CallKw(ctx, method, args, kw)
 	if err != nil {
