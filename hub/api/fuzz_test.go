@@ -93,10 +93,11 @@ func importState(t *testing.T, h *hubtest.Hub) string {
 	return fmt.Sprintf("%d builds, %d rpms, %d signatures, %d paths under packages/", builds, rpms, sigs, files)
 }
 
-// FuzzDispatch runs any XML-RPC call an admin could send, mutated from the
-// recorded Koji traffic (one request per method as seeds): the answer is a
-// value the encoder takes or a Koji fault, never an internal error. The
-// hubs serve the whole run, so calls see what earlier ones made.
+// FuzzDispatch runs any XML-RPC call an admin (or, for host.*, a host)
+// could send, mutated from the recorded Koji traffic (one request per
+// method as seeds): the answer is a value the encoder takes or a Koji
+// fault, never an internal error. The hubs serve the whole run, so calls
+// see what earlier ones made.
 func FuzzDispatch(f *testing.F) {
 	dir := hubtest.TranscriptsDir(f)
 	reqs, err := filepath.Glob(filepath.Join(dir, "*", "*.req.xml"))
@@ -132,7 +133,7 @@ func FuzzDispatch(f *testing.F) {
 	})
 }
 
-// FuzzCall calls any method (host.* aside) as an admin with up to three
+// FuzzCall calls any method as an admin (host.* as a host) with up to three
 // arguments made of typed values the fuzzer picks and mutates: numbers,
 // strings, bools, floats, and lists and structs of them. Byte-level
 // mutation of whole requests (FuzzDispatch) rarely turns a string into a
@@ -149,7 +150,7 @@ func FuzzCall(f *testing.F) {
 	}
 	var names []string
 	for _, n := range hubs[0].Dispatcher.Registry.Names() {
-		if !notSwept[n] && !strings.HasPrefix(n, "host.") {
+		if !notSwept[n] {
 			names = append(names, n)
 		}
 	}
@@ -186,11 +187,16 @@ func FuzzCall(f *testing.F) {
 	})
 }
 
-// checkHandled runs a call as h's admin and fails unless the answer is a
+// checkHandled runs a call as h's admin (host.* as its host) and fails
+// unless the answer is a
 // value the encoder takes or a Koji fault other than an internal error.
 func checkHandled(t *testing.T, h fuzzHub, method string, params []any) {
 	t.Helper()
-	res, err := h.Dispatcher.Handle(ctx, &api.Request{Method: method, Params: params, Creds: h.creds, RemoteIP: "127.0.0.1"})
+	creds := h.creds
+	if strings.HasPrefix(method, "host.") {
+		creds = h.hostCreds
+	}
+	res, err := h.Dispatcher.Handle(ctx, &api.Request{Method: method, Params: params, Creds: creds, RemoteIP: "127.0.0.1"})
 	if err != nil {
 		var f *hub.Fault
 		if !errors.As(err, &f) || f.Code == hub.CodeInternal {
@@ -203,11 +209,13 @@ func checkHandled(t *testing.T, h fuzzHub, method string, params []any) {
 	}
 }
 
-// fuzzHub is a hub a fuzz target sends every input to, with an admin.
+// fuzzHub is a hub a fuzz target sends every input to, with an admin and
+// a build host (an exclusive session, for the host.* calls).
 type fuzzHub struct {
 	*hubtest.Hub
-	admin *xmlrpc.Client
-	creds api.Credentials
+	admin     *xmlrpc.Client
+	creds     api.Credentials
+	hostCreds api.Credentials
 }
 
 // fuzzHubs starts one hub on each store for a whole fuzzing run, so that
@@ -220,7 +228,9 @@ func fuzzHubs(f *testing.F) []fuzzHub {
 		h := hubtest.Start(f, hubtest.OpenDB(f, b))
 		h.Dispatcher.Log.(*logrus.Logger).SetOutput(io.Discard)
 		admin := h.Admin(f)
-		out = append(out, fuzzHub{h, admin, api.Credentials{Present: true, SessionID: admin.SessionID, Key: admin.SessionKey}})
+		host, _ := startHost(f, h, admin, "fuzzhost", []any{"x86_64", "noarch"})
+		out = append(out, fuzzHub{h, admin, api.Credentials{Present: true, SessionID: admin.SessionID, Key: admin.SessionKey},
+			api.Credentials{Present: true, SessionID: host.SessionID, Key: host.SessionKey}})
 	}
 	return out
 }

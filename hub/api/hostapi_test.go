@@ -33,7 +33,7 @@ func withClock(c *fakeClock) func(*api.Config) { return func(cfg *api.Config) { 
 
 // startHost adds a build host with a password, puts it in channels, logs it
 // in with an exclusive session and reports it ready, as a builder starts.
-func startHost(t *testing.T, h *hubtest.Hub, admin *xmlrpc.Client, name string, arches []any, channels ...string) (*xmlrpc.Client, int64) {
+func startHost(t testing.TB, h *hubtest.Hub, admin *xmlrpc.Client, name string, arches []any, channels ...string) (*xmlrpc.Client, int64) {
 	t.Helper()
 	id := callKw(t, admin, "addHost", []any{name, arches}, map[string]any{"password": "pw-" + name}).(int64)
 	for _, ch := range channels {
