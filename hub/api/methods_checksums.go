@@ -192,7 +192,7 @@ func getRPMChecksums(ctx context.Context, c *Call) (any, error) {
 			continue
 		}
 		if b == nil {
-			if _, b, err = internalRPM(ctx, c, r.ID); err != nil {
+			if b, err = rpmBuild(ctx, c, r, id); err != nil {
 				return nil, err
 			}
 		}

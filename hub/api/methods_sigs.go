@@ -29,17 +29,27 @@ func internalRPM(ctx context.Context, c *Call, info any) (*hub.RPM, *hub.Build, 
 	if err != nil {
 		return nil, nil, err
 	}
-	if r.ExternalRepoID != 0 || r.BuildID == nil {
-		return nil, nil, hub.GenericError("Not an internal rpm: %v (from %s)", info, r.ExternalRepoName())
-	}
-	b, err := store.BuildByID(ctx, c.Tx, *r.BuildID)
+	b, err := rpmBuild(ctx, c, r, info)
 	if err != nil {
 		return nil, nil, err
 	}
-	if b == nil {
-		return nil, nil, hub.GenericError("No such build: %d", *r.BuildID)
-	}
 	return r, b, nil
+}
+
+// rpmBuild reads the build of an rpm found by info, which must be built
+// here.
+func rpmBuild(ctx context.Context, c *Call, r *hub.RPM, info any) (*hub.Build, error) {
+	if r.ExternalRepoID != 0 || r.BuildID == nil {
+		return nil, hub.GenericError("Not an internal rpm: %v (from %s)", info, r.ExternalRepoName())
+	}
+	b, err := store.BuildByID(ctx, c.Tx, *r.BuildID)
+	if err != nil {
+		return nil, err
+	}
+	if b == nil {
+		return nil, hub.GenericError("No such build: %d", *r.BuildID)
+	}
+	return b, nil
 }
 
 func writeSignedRPM(ctx context.Context, c *Call) (any, error) {
