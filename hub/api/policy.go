@@ -31,13 +31,13 @@ var defaultPolicies = map[string][]policyRule{
 }
 
 // evalPolicy applies a built-in policy to data, as Koji's ruleset.apply
-// does: the action of the first rule that matches ("allow", or "deny"
-// with its reason), or "" when none does. found is false for a policy
-// that does not exist. The user is data's user_id, else the caller.
-func evalPolicy(ctx context.Context, c *Call, name string, data map[string]any) (action string, found bool, err error) {
+// does: the first rule that matches, or nil when none does. found is false
+// for a policy that does not exist. The user is data's user_id, else the
+// caller.
+func evalPolicy(ctx context.Context, c *Call, name string, data map[string]any) (rule *policyRule, found bool, err error) {
 	rules, ok := defaultPolicies[name]
 	if !ok {
-		return "", false, nil
+		return nil, false, nil
 	}
 	userID := c.UserID()
 	if v, ok := toInt(data["user_id"]); ok {
@@ -46,61 +46,59 @@ func evalPolicy(ctx context.Context, c *Call, name string, data map[string]any) 
 	var perms []string
 	if userID != 0 {
 		if perms, err = store.UserPermNames(ctx, c.Tx, userID, true); err != nil {
-			return "", true, err
+			return nil, true, err
 		}
 	}
-	for _, r := range rules {
+	for i, r := range rules {
 		match := len(r.perms) == 0
 		for _, p := range r.perms {
 			if slices.Contains(perms, p) {
 				match = true
 			}
 		}
-		if !match {
-			continue
+		if match {
+			return &rules[i], true, nil
 		}
-		if r.allow {
-			return "allow", true, nil
-		}
-		return strings.TrimSpace("deny " + r.reason), true, nil
 	}
-	return "", true, nil
+	return nil, true, nil
 }
 
 // checkPolicy is Koji's check_policy: whether the policy allows data,
 // and why not. A missing policy allows (Koji's MissingPolicyOk default).
 func checkPolicy(ctx context.Context, c *Call, name string, data map[string]any) (bool, string, error) {
-	action, found, err := evalPolicy(ctx, c, name, data)
+	rule, found, err := evalPolicy(ctx, c, name, data)
 	switch {
 	case err != nil:
 		return false, "", err
 	case !found:
 		return true, "missing policy", nil
-	case action == "":
+	case rule == nil:
 		return false, "not covered by policy", nil
 	}
-	verdict, reason, _ := strings.Cut(action, " ")
-	return verdict == "allow", reason, nil
+	return rule.allow, rule.reason, nil
 }
 
-// evalPolicyCall is the evalPolicy call (root and host.): the action
-// string, None when no rule matches.
+// evalPolicyCall is the evalPolicy call (root and host.): the matching
+// rule's action ("allow", or "deny" and its reason), None when no rule
+// matches.
 func evalPolicyCall(ctx context.Context, c *Call) (any, error) {
 	name := c.Args.String("name")
 	data := c.Args.Map("data")
 	if err := c.Args.Err(); err != nil {
 		return nil, err
 	}
-	action, found, err := evalPolicy(ctx, c, name, data)
+	rule, found, err := evalPolicy(ctx, c, name, data)
 	switch {
 	case err != nil:
 		return nil, err
 	case !found:
 		return nil, hub.GenericError("no such policy: %s", name)
-	case action == "":
+	case rule == nil:
 		return nil, nil
+	case rule.allow:
+		return "allow", nil
 	}
-	return action, nil
+	return strings.TrimSpace("deny " + rule.reason), nil
 }
 
 func hostPolicy(assert bool) Handler {
