@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -209,9 +208,6 @@ func getBuild(ctx context.Context, c *Call) (any, error) {
 	return buildStruct(b, true), nil
 }
 
-// rpmBType is Koji's first build type, the only one served here.
-var rpmBType = map[string]any{"id": int64(1), "name": "rpm"}
-
 func getBuildType(ctx context.Context, c *Call) (any, error) {
 	b, err := lookupBuild(ctx, c, c.Args.Value("buildInfo"), c.Args.Bool("strict"))
 	if err != nil || b == nil {
@@ -236,11 +232,13 @@ func listBTypes(ctx context.Context, c *Call) (any, error) {
 	if err := c.Args.Err(); err != nil {
 		return nil, err
 	}
+	// Koji's first build type, the only one served here.
+	const rpmID, rpmName = int64(1), "rpm"
 	rows := []any{}
 	name, byName := query["name"]
 	id, byID := query["id"]
-	if (!byName || name == rpmBType["name"]) && (!byID || id == rpmBType["id"]) {
-		rows = append(rows, maps.Clone(rpmBType))
+	if (!byName || name == rpmName) && (!byID || id == rpmID) {
+		rows = append(rows, map[string]any{"id": rpmID, "name": rpmName})
 	}
 	return applyQueryOpts(rows, opts)
 }
