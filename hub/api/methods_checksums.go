@@ -93,12 +93,7 @@ func fileChecksums(path string, names []string) (map[string]string, error) {
 // already recorded must be the same: a different one means the file
 // changed since, and the copy no longer is what was signed.
 func recordChecksums(ctx context.Context, c *Call, r *hub.RPM, sigkey string, sums map[string]string) error {
-	types := make([]int64, 0, len(sums))
-	for name := range sums {
-		types = append(types, int64(slices.Index(checksumTypes, name)))
-	}
-	slices.Sort(types)
-	have, err := store.RPMChecksums(ctx, c.Tx, r.ID, types)
+	have, err := store.RPMChecksums(ctx, c.Tx, r.ID, checksumTypeNumbers(sums))
 	if err != nil {
 		return err
 	}
@@ -109,13 +104,28 @@ func recordChecksums(ctx context.Context, c *Call, r *hub.RPM, sigkey string, su
 				r.NVRA(), sigkey, name, sums[name], h.Checksum)
 		}
 	}
-	for _, t := range types {
+	return insertChecksums(ctx, c, r, sigkey, sums)
+}
+
+// insertChecksums stores checksums not recorded yet (those recorded stay).
+func insertChecksums(ctx context.Context, c *Call, r *hub.RPM, sigkey string, sums map[string]string) error {
+	for _, t := range checksumTypeNumbers(sums) {
 		row := store.RPMChecksum{RPMID: r.ID, SigKey: sigkey, Type: t, Checksum: sums[checksumTypes[t]]}
 		if err := store.InsertRPMChecksum(ctx, c.Tx, row); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// checksumTypeNumbers gives the numbers of the types in sums, in order.
+func checksumTypeNumbers(sums map[string]string) []int64 {
+	types := make([]int64, 0, len(sums))
+	for name := range sums {
+		types = append(types, int64(slices.Index(checksumTypes, name)))
+	}
+	slices.Sort(types)
+	return types
 }
 
 // getRPMChecksums answers {sigkey: {type: checksum}} for each signature of
@@ -200,7 +210,8 @@ func getRPMChecksums(ctx context.Context, c *Call) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := recordChecksums(ctx, c, r, s.SigKey, sums); err != nil {
+		// Only the missing ones were computed: none is recorded to compare.
+		if err := insertChecksums(ctx, c, r, s.SigKey, sums); err != nil {
 			return nil, err
 		}
 		for n, sum := range sums {
