@@ -115,7 +115,7 @@ func BenchmarkListPackagesInherited20k(b *testing.B) {
 		name  string
 		b     hubtest.Backend
 		cache int
-	}{{"sqlite", hubtest.SQLite, 2_000_000}, {"sqlite-uncached", hubtest.SQLite, 0}, {"postgres", hubtest.Postgres, 2_000_000}} {
+	}{{"sqlite", hubtest.SQLite, 2_000_000}, {"sqlite-uncached", hubtest.SQLite, 0}, {"postgres", hubtest.Postgres, 2_000_000}, {"postgres-uncached", hubtest.Postgres, 0}} {
 		backend := run.b
 		b.Run(run.name, func(b *testing.B) {
 			db := hubtest.OpenDB(b, backend)
