@@ -192,21 +192,22 @@ func TestRepoRequests(t *testing.T) {
 // TestRepoProblem: a repo that cannot be written ends as PROBLEM with a
 // failed task, and the request retries.
 func TestRepoProblem(t *testing.T) {
-	db := hubtest.OpenDB(t, hubtest.SQLite)
-	h := hubtest.Start(t, db)
-	log := logrus.New()
-	log.SetOutput(io.Discard)
-	rc := api.DefaultRepoConfig()
-	rc.Debounce = 0
-	rc.CreateRepo = "/nonexistent/createrepo_c"
-	m := api.NewRepoManager(api.NewDispatcher(h.DB, h.Config, log), rc)
-	admin := h.Admin(t)
-	callKw(t, admin, "createTag", []any{"t"}, map[string]any{"arches": "x86_64"})
-	newRepoFails(t, admin, m, "t", "createrepo_c is not installed")
-	repos := call(t, admin, "repo.query", []any{[]any{"tag_id", "=", call(t, admin, "getTagID", "t")}}).([]any)
-	if len(repos) != 1 || repos[0].(map[string]any)["state"] != int64(store.RepoProblem) {
-		t.Errorf("repos = %v", repos)
-	}
+	hubtest.ForEachBackend(t, func(t *testing.T, db *store.DB) {
+		h := hubtest.Start(t, db)
+		log := logrus.New()
+		log.SetOutput(io.Discard)
+		rc := api.DefaultRepoConfig()
+		rc.Debounce = 0
+		rc.CreateRepo = "/nonexistent/createrepo_c"
+		m := api.NewRepoManager(api.NewDispatcher(h.DB, h.Config, log), rc)
+		admin := h.Admin(t)
+		callKw(t, admin, "createTag", []any{"t"}, map[string]any{"arches": "x86_64"})
+		newRepoFails(t, admin, m, "t", "createrepo_c is not installed")
+		repos := call(t, admin, "repo.query", []any{[]any{"tag_id", "=", call(t, admin, "getTagID", "t")}}).([]any)
+		if len(repos) != 1 || repos[0].(map[string]any)["state"] != int64(store.RepoProblem) {
+			t.Errorf("repos = %v", repos)
+		}
+	})
 }
 
 // TestRepoContentWithDNF: tagging builds into a build tag gives a READY repo

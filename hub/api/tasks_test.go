@@ -250,24 +250,26 @@ func TestTaskShapesMatchKoji(t *testing.T) {
 		sort.Strings(out)
 		return out
 	}
-	h := hubtest.Start(t, hubtest.OpenDB(t, hubtest.SQLite))
-	admin := h.Admin(t)
-	id := call(t, admin, "makeTask", "build", []any{"x.src.rpm", "target", map[string]any{}})
-	cases := []struct {
-		file string
-		ours any
-	}{
-		{"126-getTaskInfo.resp.xml", call(t, admin, "getTaskInfo", id)},
-		{"135-getTaskInfo.resp.xml", callKw(t, admin, "getTaskInfo", []any{id}, map[string]any{"request": true})},
-		{"103-listTasks.resp.xml", call(t, admin, "listTasks", map[string]any{"decode": true})},
-	}
-	for _, tc := range cases {
-		want, got := recorded(tc.file), tc.ours
-		if l, ok := want.([]any); ok {
-			want, got = l[0], got.([]any)[0]
+	hubtest.ForEachBackend(t, func(t *testing.T, db *store.DB) {
+		h := hubtest.Start(t, db)
+		admin := h.Admin(t)
+		id := call(t, admin, "makeTask", "build", []any{"x.src.rpm", "target", map[string]any{}})
+		cases := []struct {
+			file string
+			ours any
+		}{
+			{"126-getTaskInfo.resp.xml", call(t, admin, "getTaskInfo", id)},
+			{"135-getTaskInfo.resp.xml", callKw(t, admin, "getTaskInfo", []any{id}, map[string]any{"request": true})},
+			{"103-listTasks.resp.xml", call(t, admin, "listTasks", map[string]any{"decode": true})},
 		}
-		if w, g := shape(want.(map[string]any)), shape(got.(map[string]any)); !reflect.DeepEqual(w, g) {
-			t.Errorf("%s: shape\n ours %v\n Koji %v", tc.file, g, w)
+		for _, tc := range cases {
+			want, got := recorded(tc.file), tc.ours
+			if l, ok := want.([]any); ok {
+				want, got = l[0], got.([]any)[0]
+			}
+			if w, g := shape(want.(map[string]any)), shape(got.(map[string]any)); !reflect.DeepEqual(w, g) {
+				t.Errorf("%s: shape\n ours %v\n Koji %v", tc.file, g, w)
+			}
 		}
-	}
+	})
 }
