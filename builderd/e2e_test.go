@@ -203,37 +203,38 @@ func TestBuildFromSRPM(t *testing.T) {
 // holding rpmbuild's error, and the build FAILED.
 func TestBuildFailure(t *testing.T) {
 	hubtest.RequireCommand(t, "rpmbuild", "rpm")
-	db := hubtest.OpenDB(t, hubtest.SQLite)
-	w := newWorld(t, db)
-	w.startBuilder(t)
-	src := w.uploadSRPM(t, "gk-fail")
-	task := call(t, w.admin, "build", src, "dist-candidate", map[string]any{})
-	if info := w.waitTask(t, task); info["state"] != int64(hub.TaskFailed) {
-		t.Fatalf("build task ended %v", info)
-	}
-	_, err := w.admin.Call(ctx, "getTaskResult", task)
-	if f, ok := err.(*xmlrpc.Fault); !ok || f.Code != hub.CodeBuild {
-		t.Errorf("getTaskResult = %v, want a BuildError", err)
-	}
-	b := call(t, w.admin, "getBuild", "gk-fail-1.0-1").(map[string]any)
-	if b["state"] != int64(hub.BuildFailed) {
-		t.Errorf("build state %v, want FAILED", b["state"])
-	}
-	// The buildArch child's build.log holds the spec's own output.
-	var arch any
-	for _, k := range call(t, w.admin, "getTaskChildren", task).([]any) {
-		if k.(map[string]any)["method"] == "buildArch" {
-			arch = k.(map[string]any)["id"]
+	hubtest.ForEachBackend(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		w.startBuilder(t)
+		src := w.uploadSRPM(t, "gk-fail")
+		task := call(t, w.admin, "build", src, "dist-candidate", map[string]any{})
+		if info := w.waitTask(t, task); info["state"] != int64(hub.TaskFailed) {
+			t.Fatalf("build task ended %v", info)
 		}
-	}
-	log := call(t, w.admin, "downloadTaskOutput", arch, "build.log")
-	data, _ := log.(string)
-	if b, ok := log.([]byte); ok {
-		data = string(b)
-	}
-	if !strings.Contains(decodeB64(data), "gk-fail: about to fail on purpose") {
-		t.Errorf("build.log does not hold rpmbuild's output: %q", data)
-	}
+		_, err := w.admin.Call(ctx, "getTaskResult", task)
+		if f, ok := err.(*xmlrpc.Fault); !ok || f.Code != hub.CodeBuild {
+			t.Errorf("getTaskResult = %v, want a BuildError", err)
+		}
+		b := call(t, w.admin, "getBuild", "gk-fail-1.0-1").(map[string]any)
+		if b["state"] != int64(hub.BuildFailed) {
+			t.Errorf("build state %v, want FAILED", b["state"])
+		}
+		// The buildArch child's build.log holds the spec's own output.
+		var arch any
+		for _, k := range call(t, w.admin, "getTaskChildren", task).([]any) {
+			if k.(map[string]any)["method"] == "buildArch" {
+				arch = k.(map[string]any)["id"]
+			}
+		}
+		log := call(t, w.admin, "downloadTaskOutput", arch, "build.log")
+		data, _ := log.(string)
+		if b, ok := log.([]byte); ok {
+			data = string(b)
+		}
+		if !strings.Contains(decodeB64(data), "gk-fail: about to fail on purpose") {
+			t.Errorf("build.log does not hold rpmbuild's output: %q", data)
+		}
+	})
 }
 
 // TestBuildUnlistedPackage: as with kojid, a build of a package that is not
@@ -241,32 +242,33 @@ func TestBuildFailure(t *testing.T) {
 // record is made; a scratch build of it goes ahead.
 func TestBuildUnlistedPackage(t *testing.T) {
 	hubtest.RequireCommand(t, "rpmbuild", "rpm")
-	db := hubtest.OpenDB(t, hubtest.SQLite)
-	w := newWorld(t, db)
-	w.startBuilder(t)
-	call(t, w.admin, "packageListRemove", "dist", "gk-arch")
-	call(t, w.admin, "packageListBlock", "dist", "gk-noarch")
-	for _, c := range []struct{ spec, nvr, msg string }{
-		{"gk-arch", "gk-arch-1.0-1", "package gk-arch not in list for tag dist"},
-		{"gk-noarch", "gk-noarch-1.0-1", "package gk-noarch is blocked for tag dist"},
-	} {
-		task := call(t, w.admin, "build", w.uploadSRPM(t, c.spec), "dist-candidate", map[string]any{})
-		if info := w.waitTask(t, task); info["state"] != int64(hub.TaskFailed) {
-			t.Fatalf("build of %s ended %v", c.spec, info)
+	hubtest.ForEachBackend(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		w.startBuilder(t)
+		call(t, w.admin, "packageListRemove", "dist", "gk-arch")
+		call(t, w.admin, "packageListBlock", "dist", "gk-noarch")
+		for _, c := range []struct{ spec, nvr, msg string }{
+			{"gk-arch", "gk-arch-1.0-1", "package gk-arch not in list for tag dist"},
+			{"gk-noarch", "gk-noarch-1.0-1", "package gk-noarch is blocked for tag dist"},
+		} {
+			task := call(t, w.admin, "build", w.uploadSRPM(t, c.spec), "dist-candidate", map[string]any{})
+			if info := w.waitTask(t, task); info["state"] != int64(hub.TaskFailed) {
+				t.Fatalf("build of %s ended %v", c.spec, info)
+			}
+			_, err := w.admin.Call(ctx, "getTaskResult", task)
+			if f, ok := err.(*xmlrpc.Fault); !ok || f.Code != hub.CodeBuild || !strings.Contains(f.String, c.msg) {
+				t.Errorf("getTaskResult = %v, want BuildError: %s", err, c.msg)
+			}
+			if b := call(t, w.admin, "getBuild", c.nvr); b != nil {
+				t.Errorf("a build record was made: %v", b)
+			}
 		}
-		_, err := w.admin.Call(ctx, "getTaskResult", task)
-		if f, ok := err.(*xmlrpc.Fault); !ok || f.Code != hub.CodeBuild || !strings.Contains(f.String, c.msg) {
-			t.Errorf("getTaskResult = %v, want BuildError: %s", err, c.msg)
+		scratch := call(t, w.admin, "build", w.uploadSRPM(t, "gk-noarch"), "dist-candidate", map[string]any{"scratch": true})
+		if info := w.waitTask(t, scratch); info["state"] != int64(hub.TaskClosed) {
+			res, err := w.admin.Call(ctx, "getTaskResult", scratch)
+			t.Errorf("scratch build of a blocked package ended %v: %v %v", info["state"], res, err)
 		}
-		if b := call(t, w.admin, "getBuild", c.nvr); b != nil {
-			t.Errorf("a build record was made: %v", b)
-		}
-	}
-	scratch := call(t, w.admin, "build", w.uploadSRPM(t, "gk-noarch"), "dist-candidate", map[string]any{"scratch": true})
-	if info := w.waitTask(t, scratch); info["state"] != int64(hub.TaskClosed) {
-		res, err := w.admin.Call(ctx, "getTaskResult", scratch)
-		t.Errorf("scratch build of a blocked package ended %v: %v %v", info["state"], res, err)
-	}
+	})
 }
 
 // TestBuildWithMock: a build through the mock backend, run against a
@@ -279,131 +281,135 @@ func TestBuildWithMock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bin := t.TempDir()
-	if err := os.WriteFile(filepath.Join(bin, "mock"), script, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
-	w := newWorld(t, hubtest.OpenDB(t, hubtest.SQLite))
-	w.startBuilderWith(t, &buildroot.Mock{})
-	src := w.uploadSRPM(t, "gk-arch")
-	task := call(t, w.admin, "build", src, "dist-candidate", map[string]any{})
-	if info := w.waitTask(t, task); info["state"] != int64(hub.TaskClosed) {
-		res, err := w.admin.Call(ctx, "getTaskResult", task)
-		t.Fatalf("build task %v: %v %v", info["state"], res, err)
-	}
-	if b := call(t, w.admin, "getBuild", "gk-arch-1.0-1").(map[string]any); b["state"] != int64(hub.BuildComplete) {
-		t.Errorf("build = %v", b)
-	}
-	if _, err := os.Stat(filepath.Join(w.h.TopDir, "packages", "gk-arch", "1.0", "1", "x86_64", "gk-arch-1.0-1.x86_64.rpm")); err != nil {
-		t.Error(err)
-	}
-
-	var archTask any
-	for _, k := range call(t, w.admin, "getTaskChildren", task).([]any) {
-		if k.(map[string]any)["method"] == "buildArch" {
-			archTask = k.(map[string]any)["id"]
+	hubtest.ForEachBackend(t, func(t *testing.T, db *store.DB) {
+		// A stand-in per store: it logs its calls beside itself.
+		bin := t.TempDir()
+		if err := os.WriteFile(filepath.Join(bin, "mock"), script, 0o755); err != nil {
+			t.Fatal(err)
 		}
-	}
+		t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+		w := newWorld(t, db)
+		w.startBuilderWith(t, &buildroot.Mock{})
+		src := w.uploadSRPM(t, "gk-arch")
+		task := call(t, w.admin, "build", src, "dist-candidate", map[string]any{})
+		if info := w.waitTask(t, task); info["state"] != int64(hub.TaskClosed) {
+			res, err := w.admin.Call(ctx, "getTaskResult", task)
+			t.Fatalf("build task %v: %v %v", info["state"], res, err)
+		}
+		if b := call(t, w.admin, "getBuild", "gk-arch-1.0-1").(map[string]any); b["state"] != int64(hub.BuildComplete) {
+			t.Errorf("build = %v", b)
+		}
+		if _, err := os.Stat(filepath.Join(w.h.TopDir, "packages", "gk-arch", "1.0", "1", "x86_64", "gk-arch-1.0-1.x86_64.rpm")); err != nil {
+			t.Error(err)
+		}
 
-	// Each mock call's config (-r) is made from the repo the build used.
-	req := call(t, w.admin, "getTaskRequest", archTask).([]any)
-	repoID := req[4].(map[string]any)["repo_id"]
-	root := fmt.Sprintf("dist-build-%v-x86_64", repoID)
-	url := fmt.Sprintf("%s/kojifiles/repos/dist-build/%v/x86_64", w.h.Base, repoID)
-	argv, err := os.ReadFile(filepath.Join(bin, "argv.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	modes := map[string]bool{}
-	for _, line := range strings.Split(strings.TrimSpace(string(argv)), "\n") {
-		args := strings.Split(line, "\x1f")
-		for _, a := range args {
-			if strings.HasPrefix(a, "--") && !strings.Contains(a, " ") {
-				modes[a] = true
+		var archTask any
+		for _, k := range call(t, w.admin, "getTaskChildren", task).([]any) {
+			if k.(map[string]any)["method"] == "buildArch" {
+				archTask = k.(map[string]any)["id"]
 			}
 		}
-		if len(args) < 2 || args[0] != "-r" {
-			t.Fatalf("mock called without -r first: %q", args)
-		}
-		cfg, err := os.ReadFile(args[1])
+
+		// Each mock call's config (-r) is made from the repo the build used.
+		req := call(t, w.admin, "getTaskRequest", archTask).([]any)
+		repoID := req[4].(map[string]any)["repo_id"]
+		root := fmt.Sprintf("dist-build-%v-x86_64", repoID)
+		url := fmt.Sprintf("%s/kojifiles/repos/dist-build/%v/x86_64", w.h.Base, repoID)
+		argv, err := os.ReadFile(filepath.Join(bin, "argv.log"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, want := range []string{"config_opts['root'] = '" + root + "'\n", `\nbaseurl=` + url + `\n`} {
-			if !strings.Contains(string(cfg), want) {
-				t.Errorf("%s lacks %s:\n%s", args[1], want, cfg)
+		modes := map[string]bool{}
+		for _, line := range strings.Split(strings.TrimSpace(string(argv)), "\n") {
+			args := strings.Split(line, "\x1f")
+			for _, a := range args {
+				if strings.HasPrefix(a, "--") && !strings.Contains(a, " ") {
+					modes[a] = true
+				}
+			}
+			if len(args) < 2 || args[0] != "-r" {
+				t.Fatalf("mock called without -r first: %q", args)
+			}
+			cfg, err := os.ReadFile(args[1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, want := range []string{"config_opts['root'] = '" + root + "'\n", `\nbaseurl=` + url + `\n`} {
+				if !strings.Contains(string(cfg), want) {
+					t.Errorf("%s lacks %s:\n%s", args[1], want, cfg)
+				}
 			}
 		}
-	}
-	for _, m := range []string{"--buildsrpm", "--init", "--installdeps", "--shell", "--rebuild"} {
-		if !modes[m] {
-			t.Errorf("mock was never called with %s: %s", m, argv)
+		for _, m := range []string{"--buildsrpm", "--init", "--installdeps", "--shell", "--rebuild"} {
+			if !modes[m] {
+				t.Errorf("mock was never called with %s: %s", m, argv)
+			}
 		}
-	}
 
-	// The buildArch task's root.log is mock's.
-	log := call(t, w.admin, "downloadTaskOutput", archTask, "root.log")
-	data, _ := log.(string)
-	if b, ok := log.([]byte); ok {
-		data = string(b)
-	}
-	if !strings.Contains(decodeB64(data), "stand-in mock: installing @build") {
-		t.Errorf("root.log does not hold mock's: %q", decodeB64(data))
-	}
+		// The buildArch task's root.log is mock's.
+		log := call(t, w.admin, "downloadTaskOutput", archTask, "root.log")
+		data, _ := log.(string)
+		if b, ok := log.([]byte); ok {
+			data = string(b)
+		}
+		if !strings.Contains(decodeB64(data), "stand-in mock: installing @build") {
+			t.Errorf("root.log does not hold mock's: %q", decodeB64(data))
+		}
+	})
 }
 
 // TestCancelBuild: cancelling mid-build stops the build and leaves no
 // process behind, nor a mount in the task's directory.
 func TestCancelBuild(t *testing.T) {
 	hubtest.RequireCommand(t, "rpmbuild", "rpm")
-	db := hubtest.OpenDB(t, hubtest.SQLite)
-	w := newWorld(t, db)
-	backend := &mountingRPMBuild{t: t}
-	w.startBuilderWith(t, backend)
-	src := w.uploadSRPM(t, "gk-slow")
-	task := call(t, w.admin, "build", src, "dist-candidate", map[string]any{})
-	deadline := time.Now().Add(2 * time.Minute)
-	for !sleeping() {
-		if time.Now().After(deadline) {
-			t.Fatal("the slow build never started")
+	hubtest.ForEachBackend(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		backend := &mountingRPMBuild{t: t}
+		w.startBuilderWith(t, backend)
+		src := w.uploadSRPM(t, "gk-slow")
+		task := call(t, w.admin, "build", src, "dist-candidate", map[string]any{})
+		deadline := time.Now().Add(2 * time.Minute)
+		for !sleeping() {
+			if time.Now().After(deadline) {
+				t.Fatal("the slow build never started")
+			}
+			time.Sleep(200 * time.Millisecond)
 		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	call(t, w.admin, "cancelTask", task)
-	// kill happens on the builder's next poll; give it a few of them
-	for i := 0; i < 50 && sleeping(); i++ {
-		time.Sleep(200 * time.Millisecond)
-	}
-	if sleeping() {
-		t.Fatal("build processes survived the cancel")
-	}
-	if st := call(t, w.admin, "getTaskInfo", task).(map[string]any)["state"]; st != int64(hub.TaskCanceled) {
-		t.Errorf("task state %v", st)
-	}
-	dir := backend.dir(t)
-	for i := 0; i < 50 && len(mountsUnder(t, dir)) > 0; i++ {
-		time.Sleep(100 * time.Millisecond)
-	}
-	if left := mountsUnder(t, dir); len(left) > 0 {
-		t.Errorf("the cancelled build's mounts are left: %q", left)
-	}
-	if b := call(t, w.admin, "getBuild", "gk-slow-1.0-1"); b != nil && b.(map[string]any)["state"] != int64(hub.BuildCanceled) {
-		t.Errorf("build = %v", b)
-	}
-	// The cancelled build's buildroot is expired, as kojid does.
-	active := func() []any {
-		return callKw(t, w.admin, "listBuildroots", nil, map[string]any{"state": []any{int64(0), int64(1), int64(2)}}).([]any)
-	}
-	for i := 0; i < 50 && len(active()) > 0; i++ {
-		time.Sleep(100 * time.Millisecond)
-	}
-	if left := active(); len(left) > 0 {
-		t.Errorf("buildroots left active after the cancel: %v", left)
-	}
-	if all := callKw(t, w.admin, "listBuildroots", nil, nil).([]any); len(all) == 0 {
-		t.Error("the build made no buildroot: nothing was checked")
-	}
+		call(t, w.admin, "cancelTask", task)
+		// kill happens on the builder's next poll; give it a few of them
+		for i := 0; i < 50 && sleeping(); i++ {
+			time.Sleep(200 * time.Millisecond)
+		}
+		if sleeping() {
+			t.Fatal("build processes survived the cancel")
+		}
+		if st := call(t, w.admin, "getTaskInfo", task).(map[string]any)["state"]; st != int64(hub.TaskCanceled) {
+			t.Errorf("task state %v", st)
+		}
+		dir := backend.dir(t)
+		for i := 0; i < 50 && len(mountsUnder(t, dir)) > 0; i++ {
+			time.Sleep(100 * time.Millisecond)
+		}
+		if left := mountsUnder(t, dir); len(left) > 0 {
+			t.Errorf("the cancelled build's mounts are left: %q", left)
+		}
+		if b := call(t, w.admin, "getBuild", "gk-slow-1.0-1"); b != nil && b.(map[string]any)["state"] != int64(hub.BuildCanceled) {
+			t.Errorf("build = %v", b)
+		}
+		// The cancelled build's buildroot is expired, as kojid does.
+		active := func() []any {
+			return callKw(t, w.admin, "listBuildroots", nil, map[string]any{"state": []any{int64(0), int64(1), int64(2)}}).([]any)
+		}
+		for i := 0; i < 50 && len(active()) > 0; i++ {
+			time.Sleep(100 * time.Millisecond)
+		}
+		if left := active(); len(left) > 0 {
+			t.Errorf("buildroots left active after the cancel: %v", left)
+		}
+		if all := callKw(t, w.admin, "listBuildroots", nil, nil).([]any); len(all) == 0 {
+			t.Error("the build made no buildroot: nothing was checked")
+		}
+	})
 }
 
 // mountingRPMBuild is the rpmbuild backend mounting into the task's
@@ -462,42 +468,43 @@ func decodeB64(s string) string {
 // commit) builds the same way, and the build records the resolved commit.
 func TestBuildFromGit(t *testing.T) {
 	hubtest.RequireCommand(t, "git", "git")
-	db := hubtest.OpenDB(t, hubtest.SQLite)
-	w := newWorld(t, db)
-	w.startBuilder(t)
-	repo := t.TempDir()
-	spec, err := os.ReadFile(filepath.Join(hubtest.SpecsDir(t), "gk-noarch.spec"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.WriteFile(filepath.Join(repo, "gk-git.spec"), []byte(strings.ReplaceAll(string(spec), "gk-noarch", "gk-git")), 0o644)
-	git := func(args ...string) string {
-		cmd := exec.Command("git", args...)
-		cmd.Dir = repo
-		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com")
-		out, err := cmd.CombinedOutput()
+	hubtest.ForEachBackend(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		w.startBuilder(t)
+		repo := t.TempDir()
+		spec, err := os.ReadFile(filepath.Join(hubtest.SpecsDir(t), "gk-noarch.spec"))
 		if err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
+			t.Fatal(err)
 		}
-		return strings.TrimSpace(string(out))
-	}
-	git("init", "-q", "-b", "main")
-	git("add", ".")
-	git("commit", "-q", "-m", "spec")
-	commit := git("rev-parse", "HEAD")
-	src := "git+file://" + repo + "#main"
-	task := call(t, w.admin, "build", src, "dist-candidate", map[string]any{})
-	if info := w.waitTask(t, task); info["state"] != int64(hub.TaskClosed) {
-		res, err := w.admin.Call(ctx, "getTaskResult", task)
-		t.Fatalf("build task %v: %v %v", info["state"], res, err)
-	}
-	b := call(t, w.admin, "getBuild", "gk-git-1.0-1").(map[string]any)
-	if b["state"] != int64(hub.BuildComplete) {
-		t.Errorf("build = %v", b)
-	}
-	if src, _ := b["source"].(string); !strings.HasSuffix(src, "#"+commit) {
-		t.Errorf("build source %q does not name commit %s", src, commit)
-	}
+		os.WriteFile(filepath.Join(repo, "gk-git.spec"), []byte(strings.ReplaceAll(string(spec), "gk-noarch", "gk-git")), 0o644)
+		git := func(args ...string) string {
+			cmd := exec.Command("git", args...)
+			cmd.Dir = repo
+			cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com")
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("git %v: %v\n%s", args, err, out)
+			}
+			return strings.TrimSpace(string(out))
+		}
+		git("init", "-q", "-b", "main")
+		git("add", ".")
+		git("commit", "-q", "-m", "spec")
+		commit := git("rev-parse", "HEAD")
+		src := "git+file://" + repo + "#main"
+		task := call(t, w.admin, "build", src, "dist-candidate", map[string]any{})
+		if info := w.waitTask(t, task); info["state"] != int64(hub.TaskClosed) {
+			res, err := w.admin.Call(ctx, "getTaskResult", task)
+			t.Fatalf("build task %v: %v %v", info["state"], res, err)
+		}
+		b := call(t, w.admin, "getBuild", "gk-git-1.0-1").(map[string]any)
+		if b["state"] != int64(hub.BuildComplete) {
+			t.Errorf("build = %v", b)
+		}
+		if src, _ := b["source"].(string); !strings.HasSuffix(src, "#"+commit) {
+			t.Errorf("build source %q does not name commit %s", src, commit)
+		}
+	})
 }
 
 // TestBuilderKilledMidBuild: builderd killed with SIGKILL mid-build and
@@ -509,73 +516,74 @@ func TestBuilderKilledMidBuild(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/builderd").CombinedOutput(); err != nil {
 		t.Fatalf("go build builderd: %v\n%s", err, out)
 	}
-	db := hubtest.OpenDB(t, hubtest.SQLite)
-	w := newWorld(t, db)
-	call(t, w.admin, "packageListAdd", "dist", "gk-pause", "kojiadmin")
-	work := t.TempDir()
-	start := func() *exec.Cmd {
-		cmd := exec.Command(bin, "--server", w.h.URL, "--topurl", w.h.Base+"/kojifiles", "--user", "builder1",
-			"--password", "bpw", "--workdir", work, "--sleeptime", "200ms", "--log-interval", "300ms", "--force-lock")
-		cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
+	hubtest.ForEachBackend(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		call(t, w.admin, "packageListAdd", "dist", "gk-pause", "kojiadmin")
+		work := t.TempDir()
+		start := func() *exec.Cmd {
+			cmd := exec.Command(bin, "--server", w.h.URL, "--topurl", w.h.Base+"/kojifiles", "--user", "builder1",
+				"--password", "bpw", "--workdir", work, "--sleeptime", "200ms", "--log-interval", "300ms", "--force-lock")
+			cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			return cmd
 		}
-		return cmd
-	}
-	first := start()
-	src := w.uploadSRPM(t, "gk-pause")
-	task := call(t, w.admin, "build", src, "dist-candidate", map[string]any{})
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		if out, _ := exec.Command("pgrep", "-f", "sleep 4.321").Output(); len(out) > 0 {
-			break
+		first := start()
+		src := w.uploadSRPM(t, "gk-pause")
+		task := call(t, w.admin, "build", src, "dist-candidate", map[string]any{})
+		deadline := time.Now().Add(2 * time.Minute)
+		for {
+			if out, _ := exec.Command("pgrep", "-f", "sleep 4.321").Output(); len(out) > 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				first.Process.Kill()
+				t.Fatal("the build never reached its build step")
+			}
+			time.Sleep(100 * time.Millisecond)
 		}
-		if time.Now().After(deadline) {
-			first.Process.Kill()
-			t.Fatal("the build never reached its build step")
+		first.Process.Kill() // SIGKILL: no cleanup, no freeing
+		first.Wait()
+		cacheFile := leaveMounts(t, work)
+		second := start()
+		defer func() { second.Process.Kill(); second.Wait() }()
+		info := w.waitTask(t, task)
+		if info["state"] != int64(hub.TaskClosed) {
+			res, err := w.admin.Call(ctx, "getTaskResult", task)
+			t.Fatalf("build after the restart: %v %v %v", info["state"], res, err)
 		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	first.Process.Kill() // SIGKILL: no cleanup, no freeing
-	first.Wait()
-	cacheFile := leaveMounts(t, work)
-	second := start()
-	defer func() { second.Process.Kill(); second.Wait() }()
-	info := w.waitTask(t, task)
-	if info["state"] != int64(hub.TaskClosed) {
-		res, err := w.admin.Call(ctx, "getTaskResult", task)
-		t.Fatalf("build after the restart: %v %v %v", info["state"], res, err)
-	}
-	builds := callKw(t, w.admin, "listBuilds", nil, map[string]any{"prefix": "gk-pause"}).([]any)
-	if len(builds) != 1 || builds[0].(map[string]any)["state"] != int64(hub.BuildComplete) {
-		t.Fatalf("builds of gk-pause = %v, want exactly one COMPLETE", builds)
-	}
-	if data, err := os.ReadFile(cacheFile); err != nil || string(data) != "cached" {
-		t.Errorf("the shared package cache's file after the restart: %q, %v", data, err)
-	}
-	if left := mountsUnder(t, work); len(left) > 0 {
-		t.Errorf("still mounted in the workdir after the restart: %q", left)
-	}
-	kids := call(t, w.admin, "getTaskChildren", task).([]any)
-	perLabel := map[string]int{}
-	for _, k := range kids {
-		m := k.(map[string]any)
-		perLabel[fmt.Sprint(m["method"])]++
-		if m["state"] == int64(hub.TaskOpen) {
-			t.Errorf("task %v left OPEN", m["id"])
+		builds := callKw(t, w.admin, "listBuilds", nil, map[string]any{"prefix": "gk-pause"}).([]any)
+		if len(builds) != 1 || builds[0].(map[string]any)["state"] != int64(hub.BuildComplete) {
+			t.Fatalf("builds of gk-pause = %v, want exactly one COMPLETE", builds)
 		}
-	}
-	for m, n := range perLabel {
-		if n != 1 {
-			t.Errorf("%d %s subtasks, want one (subtasks are found again by label)", n, m)
+		if data, err := os.ReadFile(cacheFile); err != nil || string(data) != "cached" {
+			t.Errorf("the shared package cache's file after the restart: %q, %v", data, err)
 		}
-	}
-	// The killed run's buildroot was expired by the restarted one.
-	active := callKw(t, w.admin, "listBuildroots", nil, map[string]any{"state": []any{int64(0), int64(1), int64(2)}}).([]any)
-	all := callKw(t, w.admin, "listBuildroots", nil, nil).([]any)
-	if len(active) > 0 || len(all) < 2 {
-		t.Errorf("after the restart %d of %d buildroots are active, want none of at least 2: %v", len(active), len(all), active)
-	}
+		if left := mountsUnder(t, work); len(left) > 0 {
+			t.Errorf("still mounted in the workdir after the restart: %q", left)
+		}
+		kids := call(t, w.admin, "getTaskChildren", task).([]any)
+		perLabel := map[string]int{}
+		for _, k := range kids {
+			m := k.(map[string]any)
+			perLabel[fmt.Sprint(m["method"])]++
+			if m["state"] == int64(hub.TaskOpen) {
+				t.Errorf("task %v left OPEN", m["id"])
+			}
+		}
+		for m, n := range perLabel {
+			if n != 1 {
+				t.Errorf("%d %s subtasks, want one (subtasks are found again by label)", n, m)
+			}
+		}
+		// The killed run's buildroot was expired by the restarted one.
+		active := callKw(t, w.admin, "listBuildroots", nil, map[string]any{"state": []any{int64(0), int64(1), int64(2)}}).([]any)
+		all := callKw(t, w.admin, "listBuildroots", nil, nil).([]any)
+		if len(active) > 0 || len(all) < 2 {
+			t.Errorf("after the restart %d of %d buildroots are active, want none of at least 2: %v", len(active), len(all), active)
+		}
+	})
 }
 
 // leaveMounts does what a mock killed mid-build leaves in the task
@@ -817,62 +825,63 @@ func BenchmarkBurst50(b *testing.B) {
 // task it was running so another run takes it again.
 func TestTaskTimeoutAndDrain(t *testing.T) {
 	hubtest.RequireCommand(t, "rpmbuild", "rpm")
-	db := hubtest.OpenDB(t, hubtest.SQLite)
-	w := newWorld(t, db)
-	start := func(timeout time.Duration) (stop func()) {
-		s := &kojiclient.Session{URL: w.h.URL}
-		if err := s.Login(ctx, "builder1", "bpw"); err != nil {
-			t.Fatal(err)
+	hubtest.ForEachBackend(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		start := func(timeout time.Duration) (stop func()) {
+			s := &kojiclient.Session{URL: w.h.URL}
+			if err := s.Login(ctx, "builder1", "bpw"); err != nil {
+				t.Fatal(err)
+			}
+			s.CallKw(ctx, "exclusiveSession", nil, map[string]any{"force": true})
+			log := logrus.New()
+			log.SetOutput(io.Discard)
+			d := &builderd.Daemon{Hub: builderd.NewSessionHub(s), Log: log, Handlers: builderd.Handlers(&buildroot.RPMBuild{}),
+				Config: builderd.Config{WorkDir: t.TempDir(), TopURL: w.h.Base + "/kojifiles", SleepTime: 200 * time.Millisecond,
+					MaxJobs: 4, TaskTimeout: timeout, LogInterval: time.Second}}
+			rctx, cancel := context.WithCancel(ctx)
+			done := make(chan struct{})
+			go func() { d.Run(rctx, 0); close(done) }()
+			return func() { cancel(); <-done }
 		}
-		s.CallKw(ctx, "exclusiveSession", nil, map[string]any{"force": true})
-		log := logrus.New()
-		log.SetOutput(io.Discard)
-		d := &builderd.Daemon{Hub: builderd.NewSessionHub(s), Log: log, Handlers: builderd.Handlers(&buildroot.RPMBuild{}),
-			Config: builderd.Config{WorkDir: t.TempDir(), TopURL: w.h.Base + "/kojifiles", SleepTime: 200 * time.Millisecond,
-				MaxJobs: 4, TaskTimeout: timeout, LogInterval: time.Second}}
-		rctx, cancel := context.WithCancel(ctx)
-		done := make(chan struct{})
-		go func() { d.Run(rctx, 0); close(done) }()
-		return func() { cancel(); <-done }
-	}
-	// Drain: stop the builder while the slow build runs; its tasks go back to FREE.
-	stop := start(10 * time.Minute)
-	src := w.uploadSRPM(t, "gk-slow")
-	task := call(t, w.admin, "build", src, "dist-candidate", map[string]any{})
-	for deadline := time.Now().Add(2 * time.Minute); !sleeping(); time.Sleep(200 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the slow build never started")
+		// Drain: stop the builder while the slow build runs; its tasks go back to FREE.
+		stop := start(10 * time.Minute)
+		src := w.uploadSRPM(t, "gk-slow")
+		task := call(t, w.admin, "build", src, "dist-candidate", map[string]any{})
+		for deadline := time.Now().Add(2 * time.Minute); !sleeping(); time.Sleep(200 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatal("the slow build never started")
+			}
 		}
-	}
-	stop()
-	if sleeping() {
-		t.Fatal("stopping the builder left the build running")
-	}
-	for _, k := range append([]any{call(t, w.admin, "getTaskInfo", task)}, call(t, w.admin, "getTaskChildren", task).([]any)...) {
-		if st := k.(map[string]any)["state"]; st == int64(hub.TaskOpen) {
-			t.Errorf("task %v still OPEN after the builder stopped", k.(map[string]any)["id"])
+		stop()
+		if sleeping() {
+			t.Fatal("stopping the builder left the build running")
 		}
-	}
-	// Timeout: a builder with a short limit picks the tasks up again and
-	// fails the build when the limit passes.
-	stop = start(3 * time.Second)
-	defer stop()
-	info := w.waitTask(t, task)
-	if info["state"] != int64(hub.TaskFailed) {
-		t.Fatalf("build ended %v, want FAILED by the timeout", info["state"])
-	}
-	found := false
-	for _, k := range call(t, w.admin, "getTaskChildren", task).([]any) {
-		if _, err := w.admin.Call(ctx, "getTaskResult", k.(map[string]any)["id"]); err != nil && strings.Contains(err.Error(), "timed out") {
+		for _, k := range append([]any{call(t, w.admin, "getTaskInfo", task)}, call(t, w.admin, "getTaskChildren", task).([]any)...) {
+			if st := k.(map[string]any)["state"]; st == int64(hub.TaskOpen) {
+				t.Errorf("task %v still OPEN after the builder stopped", k.(map[string]any)["id"])
+			}
+		}
+		// Timeout: a builder with a short limit picks the tasks up again and
+		// fails the build when the limit passes.
+		stop = start(3 * time.Second)
+		defer stop()
+		info := w.waitTask(t, task)
+		if info["state"] != int64(hub.TaskFailed) {
+			t.Fatalf("build ended %v, want FAILED by the timeout", info["state"])
+		}
+		found := false
+		for _, k := range call(t, w.admin, "getTaskChildren", task).([]any) {
+			if _, err := w.admin.Call(ctx, "getTaskResult", k.(map[string]any)["id"]); err != nil && strings.Contains(err.Error(), "timed out") {
+				found = true
+			}
+		}
+		if _, err := w.admin.Call(ctx, "getTaskResult", task); err != nil && strings.Contains(err.Error(), "timed out") {
 			found = true
 		}
-	}
-	if _, err := w.admin.Call(ctx, "getTaskResult", task); err != nil && strings.Contains(err.Error(), "timed out") {
-		found = true
-	}
-	if !found {
-		t.Error("no task result says it timed out")
-	}
+		if !found {
+			t.Error("no task result says it timed out")
+		}
+	})
 }
 
 // gitSpecRepo makes a local git repository holding one test spec, renamed.
@@ -899,60 +908,61 @@ func gitSpecRepo(t *testing.T, spec, name string) (url string) {
 // it builds only once the build tag's repo has the first group's build.
 func TestChainBuild(t *testing.T) {
 	hubtest.RequireCommand(t, "git", "git")
-	db := hubtest.OpenDB(t, hubtest.SQLite)
-	w := newWorld(t, db)
-	call(t, w.admin, "packageListAdd", "dist", "gk-needs", "kojiadmin")
-	w.startBuilder(t)
-	first := gitSpecRepo(t, "gk-noarch", "gk-noarch")
-	second := gitSpecRepo(t, "gk-needs", "gk-needs")
-	task := call(t, w.admin, "chainBuild", []any{[]any{first}, []any{second}}, "dist-candidate")
-	if info := w.waitTask(t, task); info["state"] != int64(hub.TaskClosed) {
-		res, err := w.admin.Call(ctx, "getTaskResult", task)
-		t.Fatalf("chain build ended %v: %v %v", info["state"], res, err)
-	}
-	for _, nvr := range []string{"gk-noarch-1.0-1", "gk-needs-1.0-1"} {
-		b := call(t, w.admin, "getBuild", nvr)
-		if b == nil || b.(map[string]any)["state"] != int64(hub.BuildComplete) {
-			t.Errorf("%s = %v", nvr, b)
+	hubtest.ForEachBackend(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		call(t, w.admin, "packageListAdd", "dist", "gk-needs", "kojiadmin")
+		w.startBuilder(t)
+		first := gitSpecRepo(t, "gk-noarch", "gk-noarch")
+		second := gitSpecRepo(t, "gk-needs", "gk-needs")
+		task := call(t, w.admin, "chainBuild", []any{[]any{first}, []any{second}}, "dist-candidate")
+		if info := w.waitTask(t, task); info["state"] != int64(hub.TaskClosed) {
+			res, err := w.admin.Call(ctx, "getTaskResult", task)
+			t.Fatalf("chain build ended %v: %v %v", info["state"], res, err)
 		}
-	}
-	// gk-needs was built in a root holding gk-noarch from the repo; its
-	// buildroot records that, as kojid's setBuildRootList does.
-	needs := call(t, w.admin, "getBuild", "gk-needs-1.0-1").(map[string]any)
-	rpms := call(t, w.admin, "listRPMs", needs["id"]).([]any)
-	var brootID any
-	for _, r := range rpms {
-		if m := r.(map[string]any); m["arch"] == "noarch" {
-			brootID = m["buildroot_id"]
+		for _, nvr := range []string{"gk-noarch-1.0-1", "gk-needs-1.0-1"} {
+			b := call(t, w.admin, "getBuild", nvr)
+			if b == nil || b.(map[string]any)["state"] != int64(hub.BuildComplete) {
+				t.Errorf("%s = %v", nvr, b)
+			}
 		}
-	}
-	if brootID == nil {
-		t.Fatalf("gk-needs noarch rpm has no buildroot: %v", rpms)
-	}
-	var names []any
-	for _, e := range call(t, w.admin, "getBuildrootListing", brootID).([]any) {
-		names = append(names, e.(map[string]any)["name"])
-	}
-	if len(names) != 1 || names[0] != "gk-noarch" {
-		t.Errorf("buildroot %v listing = %v, want [gk-noarch]", brootID, names)
-	}
-	// So gk-noarch is referenced: the rpms built on it and when, and it
-	// cannot be deleted even once untagged.
-	refs := call(t, w.admin, "buildReferences", "gk-noarch-1.0-1").(map[string]any)
-	used := refs["rpms"].([]any)
-	if len(used) == 0 || used[0].(map[string]any)["build_id"] != needs["id"] {
-		t.Errorf("buildReferences(gk-noarch) rpms = %v, want the rpms of build %v", used, needs["id"])
-	}
-	if last, ok := refs["last_used"].(float64); !ok || last < float64(time.Now().Add(-time.Hour).Unix()) {
-		t.Errorf("buildReferences(gk-noarch) last_used = %v", refs["last_used"])
-	}
-	call(t, w.admin, "untagBuildBypass", "dist", "gk-noarch-1.0-1")
-	if _, err := w.admin.Call(ctx, "deleteBuild", "gk-noarch-1.0-1"); err == nil || !strings.Contains(err.Error(), "Cannot delete build, used in buildroots: [{'id': ") {
-		t.Errorf("deleteBuild of a build used in a buildroot: %v", err)
-	}
-	if got := callKw(t, w.admin, "deleteBuild", []any{"gk-noarch-1.0-1"}, map[string]any{"strict": false}); got != false {
-		t.Errorf("deleteBuild(strict=False) = %v, want False", got)
-	}
+		// gk-needs was built in a root holding gk-noarch from the repo; its
+		// buildroot records that, as kojid's setBuildRootList does.
+		needs := call(t, w.admin, "getBuild", "gk-needs-1.0-1").(map[string]any)
+		rpms := call(t, w.admin, "listRPMs", needs["id"]).([]any)
+		var brootID any
+		for _, r := range rpms {
+			if m := r.(map[string]any); m["arch"] == "noarch" {
+				brootID = m["buildroot_id"]
+			}
+		}
+		if brootID == nil {
+			t.Fatalf("gk-needs noarch rpm has no buildroot: %v", rpms)
+		}
+		var names []any
+		for _, e := range call(t, w.admin, "getBuildrootListing", brootID).([]any) {
+			names = append(names, e.(map[string]any)["name"])
+		}
+		if len(names) != 1 || names[0] != "gk-noarch" {
+			t.Errorf("buildroot %v listing = %v, want [gk-noarch]", brootID, names)
+		}
+		// So gk-noarch is referenced: the rpms built on it and when, and it
+		// cannot be deleted even once untagged.
+		refs := call(t, w.admin, "buildReferences", "gk-noarch-1.0-1").(map[string]any)
+		used := refs["rpms"].([]any)
+		if len(used) == 0 || used[0].(map[string]any)["build_id"] != needs["id"] {
+			t.Errorf("buildReferences(gk-noarch) rpms = %v, want the rpms of build %v", used, needs["id"])
+		}
+		if last, ok := refs["last_used"].(float64); !ok || last < float64(time.Now().Add(-time.Hour).Unix()) {
+			t.Errorf("buildReferences(gk-noarch) last_used = %v", refs["last_used"])
+		}
+		call(t, w.admin, "untagBuildBypass", "dist", "gk-noarch-1.0-1")
+		if _, err := w.admin.Call(ctx, "deleteBuild", "gk-noarch-1.0-1"); err == nil || !strings.Contains(err.Error(), "Cannot delete build, used in buildroots: [{'id': ") {
+			t.Errorf("deleteBuild of a build used in a buildroot: %v", err)
+		}
+		if got := callKw(t, w.admin, "deleteBuild", []any{"gk-noarch-1.0-1"}, map[string]any{"strict": false}); got != false {
+			t.Errorf("deleteBuild(strict=False) = %v, want False", got)
+		}
+	})
 }
 
 // TestRepoOnBuilder: with a builder in the createrepo channel that sees the
