@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gokoji/gokoji/hub/hubtest"
+	"github.com/gokoji/gokoji/hub/store"
 )
 
 // TestWatchTaskLive watches two tasks that change state in later polls and
@@ -14,7 +15,11 @@ import (
 // change with the tally of all watched tasks as known at that moment, and
 // the summary of the top-level tasks.
 func TestWatchTaskLive(t *testing.T) {
-	h := hubtest.Start(t, hubtest.OpenDB(t, hubtest.SQLite))
+	hubtest.ForEachBackend(t, watchTaskLive)
+}
+
+func watchTaskLive(t *testing.T, db *store.DB) {
+	h := hubtest.Start(t, db)
 	conf := writeConf(t, h)
 	for _, l := range []string{`call --json-input -b makeTask sleep [1]`, `call --json-input -b makeTask build '["cli-build/1.abc/foo-1-1.src.rpm", "f40-candidate", {"scratch": true}]'`} {
 		if out, rc := run(conf, l); rc != 0 {
@@ -80,7 +85,11 @@ func TestTaskLabel(t *testing.T) {
 // it: by default only in the foreground; --wait and --nowait decide
 // whatever the terminal.
 func TestWaitsInForeground(t *testing.T) {
-	h := hubtest.Start(t, hubtest.OpenDB(t, hubtest.SQLite))
+	hubtest.ForEachBackend(t, waitsInForeground)
+}
+
+func waitsInForeground(t *testing.T, db *store.DB) {
+	h := hubtest.Start(t, db)
 	conf := writeConf(t, h)
 	for _, l := range []string{"add-tag dest", "add-pkg --owner kojiadmin dest foo",
 		`call --json-input createEmptyBuild '"foo"' '"1"' '"1"' null`} {
