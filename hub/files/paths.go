@@ -127,7 +127,7 @@ func (t *Tree) uploadTarget(u Uploader, dir, name string) (string, error) {
 			return "", hub.GenericError("Invalid task upload directory: %s", dir)
 		}
 		if u.MayWriteTask == nil {
-			return "", hub.NotAllowed("uploads into task %d's folder are only for the host running it, and task uploads are not wired up yet", id)
+			return "", hub.NotAllowed("uploads into task %d's folder are only for the host running it", id)
 		}
 		if err := u.MayWriteTask(id); err != nil {
 			return "", err
