@@ -62,7 +62,8 @@ func taggingMethods() []Method {
 				"like tagBuildBypass with force, it skips the tag's lock, permission and package list.",
 			Handler: massTag},
 		{Name: "buildReferences", Params: []Param{P("build"), Opt("limit", nil), Opt("lazy", false)}, Access: anyone,
-			Doc:     "What refers to a build: tags [{tag_id, name}]; rpms, archives and component_of stay empty (no buildroots here yet).",
+			Doc: "What refers to a build: its tags [{tag_id, name}], the rpms built in buildroots that used it, and when one last did " +
+				"(last_used); archives, images and component_of are always empty here.",
 			Handler: buildReferences},
 	}
 }
