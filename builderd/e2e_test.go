@@ -477,16 +477,7 @@ func TestBuildFromGit(t *testing.T) {
 			t.Fatal(err)
 		}
 		os.WriteFile(filepath.Join(repo, "gk-git.spec"), []byte(strings.ReplaceAll(string(spec), "gk-noarch", "gk-git")), 0o644)
-		git := func(args ...string) string {
-			cmd := exec.Command("git", args...)
-			cmd.Dir = repo
-			cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com")
-			out, err := cmd.CombinedOutput()
-			if err != nil {
-				t.Fatalf("git %v: %v\n%s", args, err, out)
-			}
-			return strings.TrimSpace(string(out))
-		}
+		git := hubtest.Git(t, repo)
 		git("init", "-q", "-b", "main")
 		git("add", ".")
 		git("commit", "-q", "-m", "spec")

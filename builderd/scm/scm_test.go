@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/gokoji/gokoji/builderd/scm"
+	"github.com/gokoji/gokoji/hub/hubtest"
 )
 
 func TestParse(t *testing.T) {
@@ -44,16 +44,7 @@ func TestParse(t *testing.T) {
 // TestCheckout clones a local repository at a commit.
 func TestCheckout(t *testing.T) {
 	repo := t.TempDir()
-	run := func(args ...string) string {
-		cmd := exec.Command("git", args...)
-		cmd.Dir = repo
-		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-		return strings.TrimSpace(string(out))
-	}
+	run := hubtest.Git(t, repo)
 	run("init", "-q", "-b", "main")
 	os.WriteFile(filepath.Join(repo, "hello.spec"), []byte("v1"), 0o644)
 	run("add", ".")
