@@ -12,12 +12,11 @@ import (
 	"hash"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
-	"path/filepath"
 	"slices"
 
 	"github.com/gokoji/gokoji/hub"
-	"github.com/gokoji/gokoji/hub/files"
 	"github.com/gokoji/gokoji/hub/rpmhdr"
 	"github.com/gokoji/gokoji/hub/store"
 )
@@ -93,7 +92,7 @@ func fileChecksums(path string, names []string) (map[string]string, error) {
 // already recorded must be the same: a different one means the file
 // changed since, and the copy no longer is what was signed.
 func recordChecksums(ctx context.Context, c *Call, r *hub.RPM, sigkey string, sums map[string]string) error {
-	have, err := store.RPMChecksums(ctx, c.Tx, r.ID, checksumTypeNumbers(sums))
+	have, err := store.RPMChecksums(ctx, c.Tx, r.ID, checksumTypeNumbers(slices.Collect(maps.Keys(sums))))
 	if err != nil {
 		return err
 	}
@@ -109,7 +108,7 @@ func recordChecksums(ctx context.Context, c *Call, r *hub.RPM, sigkey string, su
 
 // insertChecksums stores checksums not recorded yet (those recorded stay).
 func insertChecksums(ctx context.Context, c *Call, r *hub.RPM, sigkey string, sums map[string]string) error {
-	for _, t := range checksumTypeNumbers(sums) {
+	for _, t := range checksumTypeNumbers(slices.Collect(maps.Keys(sums))) {
 		row := store.RPMChecksum{RPMID: r.ID, SigKey: sigkey, Type: t, Checksum: sums[checksumTypes[t]]}
 		if err := store.InsertRPMChecksum(ctx, c.Tx, row); err != nil {
 			return err
@@ -118,10 +117,10 @@ func insertChecksums(ctx context.Context, c *Call, r *hub.RPM, sigkey string, su
 	return nil
 }
 
-// checksumTypeNumbers gives the numbers of the types in sums, in order.
-func checksumTypeNumbers(sums map[string]string) []int64 {
-	types := make([]int64, 0, len(sums))
-	for name := range sums {
+// checksumTypeNumbers gives the numbers of checksum types, in order.
+func checksumTypeNumbers(names []string) []int64 {
+	types := make([]int64, 0, len(names))
+	for _, name := range names {
 		types = append(types, int64(slices.Index(checksumTypes, name)))
 	}
 	slices.Sort(types)
@@ -165,11 +164,7 @@ func getRPMChecksums(ctx context.Context, c *Call) (any, error) {
 	if err != nil || len(sigs) == 0 {
 		return map[string]any{}, err
 	}
-	types := make([]int64, len(names))
-	for i, n := range names {
-		types[i] = int64(slices.Index(checksumTypes, n))
-	}
-	have, err := store.RPMChecksums(ctx, c.Tx, r.ID, types)
+	have, err := store.RPMChecksums(ctx, c.Tx, r.ID, checksumTypeNumbers(names))
 	if err != nil {
 		return nil, err
 	}
@@ -225,8 +220,7 @@ func getRPMChecksums(ctx context.Context, c *Call) (any, error) {
 // of the signed copy if there is one, else of the rpm with the key's
 // header spliced in.
 func signedChecksums(c *Call, b *hub.Build, r *hub.RPM, sig store.RPMSig, names []string) (map[string]string, error) {
-	dir := files.BuildDir(b.PackageName, b.Version, b.Release)
-	signed := c.d.Files.Abs(filepath.Join(dir, files.SignedPath(sig.SigKey, r.Name, r.Version, r.Release, r.Arch)))
+	signed := c.d.Files.Abs(signedCopyPath(b, r, sig.SigKey))
 	if _, err := os.Lstat(signed); err == nil {
 		return fileChecksums(signed, names)
 	}

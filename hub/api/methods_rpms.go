@@ -613,8 +613,7 @@ func addRPMSig(ctx context.Context, c *Call) (any, error) {
 
 // stageSig stages the sigcache file of a signature header already recorded.
 func stageSig(c *Call, b *hub.Build, r *hub.RPM, sigkey string, raw []byte) error {
-	dst := files.BuildDir(b.PackageName, b.Version, b.Release) + "/" + files.SigCachePath(sigkey, r.Name, r.Version, r.Release, r.Arch)
-	p, err := c.d.Files.StageBytes(raw, dst)
+	p, err := c.d.Files.StageBytes(raw, sigHeaderPath(b, r, sigkey))
 	if err != nil {
 		return fmt.Errorf("stage signature header: %w", err)
 	}

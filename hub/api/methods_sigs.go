@@ -80,8 +80,7 @@ func writeSignedRPM(ctx context.Context, c *Call) (any, error) {
 	if len(sigs) == 0 {
 		return nil, hub.GenericError("No cached signature for package %s, key %s", r.NVRA(), sigkey)
 	}
-	dir := files.BuildDir(b.PackageName, b.Version, b.Release)
-	signed := filepath.Join(dir, files.SignedPath(sigkey, r.Name, r.Version, r.Release, r.Arch))
+	signed := signedCopyPath(b, r, sigkey)
 	if _, err := os.Lstat(c.d.Files.Abs(signed)); err == nil && !force {
 		// Already written, as Koji leaves it; its checksums must be the
 		// recorded ones, if any are.
@@ -118,12 +117,25 @@ func writeSignedRPM(ctx context.Context, c *Call) (any, error) {
 	return nil, recordChecksums(ctx, c, r, sigkey, sums.hex())
 }
 
+// signedCopyPath is where the copy of r signed with sigkey lives, relative
+// to the topdir.
+func signedCopyPath(b *hub.Build, r *hub.RPM, sigkey string) string {
+	return filepath.Join(files.BuildDir(b.PackageName, b.Version, b.Release),
+		files.SignedPath(sigkey, r.Name, r.Version, r.Release, r.Arch))
+}
+
+// sigHeaderPath is where r's signature header for sigkey is kept, relative
+// to the topdir.
+func sigHeaderPath(b *hub.Build, r *hub.RPM, sigkey string) string {
+	return filepath.Join(files.BuildDir(b.PackageName, b.Version, b.Release),
+		files.SigCachePath(sigkey, r.Name, r.Version, r.Release, r.Arch))
+}
+
 // readSigHeader reads the signature header file of a recorded signature,
 // checking it against the row: a header that is not the one recorded
 // would make a copy nobody signed.
 func readSigHeader(c *Call, b *hub.Build, r *hub.RPM, sig store.RPMSig) ([]byte, error) {
-	dir := files.BuildDir(b.PackageName, b.Version, b.Release)
-	sigPath := c.d.Files.Abs(filepath.Join(dir, files.SigCachePath(sig.SigKey, r.Name, r.Version, r.Release, r.Arch)))
+	sigPath := c.d.Files.Abs(sigHeaderPath(b, r, sig.SigKey))
 	sighdr, err := os.ReadFile(sigPath)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, hub.GenericError("Missing signature header file: %s", sigPath)
@@ -174,10 +186,9 @@ func deleteRPMSig(ctx context.Context, c *Call) (any, error) {
 	// Files follow the transaction: signed copies go, and each signature
 	// header is kept aside as <file>.<sighash>.save, as Koji does, so a
 	// removal stays auditable. Everything is checked before anything moves.
-	dir := files.BuildDir(b.PackageName, b.Version, b.Release)
 	var signed, headers []Effect
 	for _, s := range sigs {
-		rel := filepath.Join(dir, files.SignedPath(s.SigKey, r.Name, r.Version, r.Release, r.Arch))
+		rel := signedCopyPath(b, r, s.SigKey)
 		if _, err := os.Lstat(c.d.Files.Abs(rel)); err == nil {
 			m, err := c.d.Files.StageRemove(rel)
 			if err != nil {
@@ -185,7 +196,7 @@ func deleteRPMSig(ctx context.Context, c *Call) (any, error) {
 			}
 			signed = append(signed, m)
 		}
-		hdr := filepath.Join(dir, files.SigCachePath(s.SigKey, r.Name, r.Version, r.Release, r.Arch))
+		hdr := sigHeaderPath(b, r, s.SigKey)
 		e, err := saveSigHeader(c, hdr, s.SigHash)
 		if err != nil {
 			return nil, err
