@@ -53,10 +53,18 @@ func IsUniqueViolation(err error) bool {
 	return pgCode(err) == "23505"
 }
 
-// pgCode is the SQLSTATE of a PostgreSQL error, "" for any other error.
-func pgCode(err error) string {
+// pgError is err's PostgreSQL error, nil for any other error.
+func pgError(err error) *pgconn.PgError {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
+		return pe
+	}
+	return nil
+}
+
+// pgCode is the SQLSTATE of a PostgreSQL error, "" for any other error.
+func pgCode(err error) string {
+	if pe := pgError(err); pe != nil {
 		return pe.Code
 	}
 	return ""
@@ -75,8 +83,7 @@ func IsConflict(err error) bool {
 
 // ConflictMessage gives the server's message of a conflict (IsConflict).
 func ConflictMessage(err error) (string, bool) {
-	var pe *pgconn.PgError
-	if IsConflict(err) && errors.As(err, &pe) {
+	if pe := pgError(err); pe != nil && IsConflict(err) {
 		return pe.Message, true
 	}
 	return "", false
@@ -86,8 +93,7 @@ func ConflictMessage(err error) (string, bool) {
 // size limits (program_limit_exceeded), such as a text too long for an
 // index row, and gives the server's message. SQLite has no such limits.
 func TooLarge(err error) (string, bool) {
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) && pe.Code == "54000" {
+	if pe := pgError(err); pe != nil && pe.Code == "54000" {
 		return pe.Message, true
 	}
 	return "", false
