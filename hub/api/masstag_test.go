@@ -13,6 +13,7 @@ import (
 	"github.com/gokoji/gokoji/hub"
 	"github.com/gokoji/gokoji/hub/hubtest"
 	"github.com/gokoji/gokoji/hub/store"
+	"github.com/gokoji/gokoji/hub/xmlrpc"
 )
 
 // TestMassTag: massTag tags builds in the order given, each at its own
@@ -29,7 +30,7 @@ func TestMassTag(t *testing.T) {
 		before := tagState(t, admin)
 		for _, tc := range []struct {
 			name string
-			c    any
+			c    *xmlrpc.Client
 			args []any
 			code int
 			msg  string
@@ -40,11 +41,7 @@ func TestMassTag(t *testing.T) {
 			{"missing tag", admin, []any{"nosuch", []any{"hello-1.0-1"}}, hub.CodeGeneric, "No such tagInfo"},
 			{"builds not a list", admin, []any{"f40", "hello-1.0-1"}, hub.CodeParameter, "builds"},
 		} {
-			c := admin
-			if tc.c == bob {
-				c = bob
-			}
-			_, err := c.Call(ctx, "massTag", tc.args...)
+			_, err := tc.c.Call(ctx, "massTag", tc.args...)
 			fault(t, err, tc.code, tc.msg)
 		}
 		if after := tagState(t, admin); !reflect.DeepEqual(before, after) {
@@ -91,16 +88,9 @@ func TestCheckTagAccess(t *testing.T) {
 		call(t, admin, "createTag", "open")
 		callKw(t, admin, "createTag", []any{"locked"}, map[string]any{"locked": true})
 		callKw(t, admin, "createTag", []any{"guarded"}, map[string]any{"perm": "repo"})
-		check := func(name string, c any, args []any, want []any) {
+		check := func(name string, c *xmlrpc.Client, args []any, want []any) {
 			t.Helper()
-			cl := anon
-			switch c {
-			case admin:
-				cl = admin
-			case bob:
-				cl = bob
-			}
-			if got := call(t, cl, "checkTagAccess", args...); !reflect.DeepEqual(got, want) {
+			if got := call(t, c, "checkTagAccess", args...); !reflect.DeepEqual(got, want) {
 				t.Errorf("%s: checkTagAccess%v = %v, want %v", name, args, got, want)
 			}
 		}
