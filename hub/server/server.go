@@ -104,13 +104,13 @@ func (s *Server) respond(w http.ResponseWriter, r *http.Request, req *api.Reques
 		s.writeFault(w, f)
 		return
 	}
-	var buf bytes.Buffer
-	if err := xmlrpc.EncodeResponse(&buf, result); err != nil {
+	doc, err := xmlrpc.MarshalResponse(result)
+	if err != nil {
 		s.Log.WithError(err).WithField("method", req.Method).Error("cannot encode result")
 		s.writeFault(w, &hub.Fault{Code: hub.CodeInternal, Msg: fmt.Sprintf("<class 'TypeError'>: %v", err)})
 		return
 	}
-	writeXML(w, buf.Bytes())
+	writeXML(w, doc.Len(), doc)
 }
 
 // serveUpload hands a raw upload (query parameters, body = the chunk) to the
@@ -137,14 +137,14 @@ func (s *Server) writeFault(w http.ResponseWriter, f *hub.Fault) {
 		plain(w, http.StatusInternalServerError, "cannot encode fault\n")
 		return
 	}
-	writeXML(w, buf.Bytes())
+	writeXML(w, buf.Len(), &buf)
 }
 
-func writeXML(w http.ResponseWriter, body []byte) {
+func writeXML(w http.ResponseWriter, size int, body io.WriterTo) {
 	w.Header().Set("Content-Type", "text/xml")
-	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.Header().Set("Content-Length", strconv.Itoa(size))
 	w.WriteHeader(http.StatusOK)
-	w.Write(body)
+	body.WriteTo(w)
 }
 
 func plain(w http.ResponseWriter, status int, body string) {

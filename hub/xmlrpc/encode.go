@@ -45,13 +45,52 @@ func EncodeCall(w io.Writer, method string, params []any) error {
 // EncodeResponse writes a <methodResponse> holding v. Nothing is written if
 // v cannot be encoded, so the caller can still send a fault instead.
 func EncodeResponse(w io.Writer, v any) error {
+	r, err := MarshalResponse(v)
+	if err != nil {
+		return err
+	}
+	_, err = r.WriteTo(w)
+	return err
+}
+
+// Response is an encoded <methodResponse>, kept in the encoder's chunks.
+// A server learns its length (for Content-Length) and writes it out without
+// first gathering it in one buffer: for answers of tens of megabytes, that
+// buffer's growth (copying and clearing memory) cost more than encoding.
+type Response struct {
+	chunks [][]byte
+	size   int
+}
+
+// MarshalResponse encodes a <methodResponse> holding v.
+func MarshalResponse(v any) (*Response, error) {
 	e := encoder{buf: make([]byte, 0, 512)}
 	e.buf = append(e.buf, xmlHeader+"<methodResponse>\n<params>\n<param>\n"...)
 	if err := e.value(v); err != nil {
-		return fmt.Errorf("xmlrpc: %w", err)
+		return nil, fmt.Errorf("xmlrpc: %w", err)
 	}
 	e.buf = append(e.buf, "</param>\n</params>\n</methodResponse>\n"...)
-	return e.writeTo(w)
+	r := &Response{chunks: append(e.chunks, e.buf)}
+	for _, c := range r.chunks {
+		r.size += len(c)
+	}
+	return r, nil
+}
+
+// Len is the document's size in bytes.
+func (r *Response) Len() int { return r.size }
+
+// WriteTo writes the document to w.
+func (r *Response) WriteTo(w io.Writer) (int64, error) {
+	var n int64
+	for _, c := range r.chunks {
+		m, err := w.Write(c)
+		n += int64(m)
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 // EncodeFault writes a <methodResponse> holding a fault. Koji sends faults

@@ -400,3 +400,42 @@ func TestRoundTrip(t *testing.T) {
 		})
 	}
 }
+
+// A marshalled response reports its size and writes the same document as
+// EncodeResponse, whether it fits one chunk or spans many.
+func TestMarshalResponse(t *testing.T) {
+	big := make([]map[string]any, 5000)
+	for i := range big {
+		big[i] = map[string]any{"id": int64(i), "nvr": strings.Repeat("x", i%50) + "-1.0-1"}
+	}
+	for _, tc := range []struct {
+		name      string
+		v         any
+		minChunks int
+	}{
+		{"small", "hello", 1},
+		{"big", big, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var want bytes.Buffer
+			if err := EncodeResponse(&want, tc.v); err != nil {
+				t.Fatal(err)
+			}
+			r, err := MarshalResponse(tc.v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(r.chunks) < tc.minChunks {
+				t.Errorf("%d chunks, want at least %d", len(r.chunks), tc.minChunks)
+			}
+			var got bytes.Buffer
+			n, err := r.WriteTo(&got)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Len() != want.Len() || n != int64(want.Len()) || !bytes.Equal(got.Bytes(), want.Bytes()) {
+				t.Errorf("Len %d, wrote %d bytes, want the %d bytes of EncodeResponse", r.Len(), n, want.Len())
+			}
+		})
+	}
+}
