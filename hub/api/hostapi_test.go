@@ -138,6 +138,11 @@ func TestHostSimulator(t *testing.T) {
 			!reflect.DeepEqual(got["request"], []any{"a", int64(1)}) {
 			t.Fatalf("host.getTask = %v", got)
 		}
+		// Polled again before opening it, the host gets it again, request
+		// and all.
+		if again := call(t, b1, "host.getTask").(map[string]any); !reflect.DeepEqual(again, got) {
+			t.Fatalf("second host.getTask = %v, want %v", again, got)
+		}
 		tasks := call(t, b1, "host.getTasks").([]any)
 		if len(tasks) != 1 || tasks[0].(map[string]any)["id"] != parent {
 			t.Errorf("host.getTasks = %v", tasks)

@@ -131,8 +131,10 @@ func hostSetHostData(ctx context.Context, c *Call) (any, error) {
 }
 
 // schedule runs the rate-limited maintenance pass and then, if the host has
-// nothing ASSIGNED, gives it what fits. It returns the host's ASSIGNED tasks.
-func (c *Call) schedule(ctx context.Context, max int) ([]store.Task, error) {
+// nothing ASSIGNED, gives it what fits (up to max). It returns the host's
+// ASSIGNED tasks. withRequest reads a single newly assigned task's request
+// in the same query, as host.getTask answers it.
+func (c *Call) schedule(ctx context.Context, max int, withRequest bool) ([]store.Task, error) {
 	// A lost assignment or heartbeat is harmless: the task stays FREE, or
 	// the AssignTimeout frees it. So polls need not wait for a disk flush.
 	if err := c.Tx.AsyncCommit(ctx); err != nil {
@@ -155,7 +157,7 @@ func (c *Call) schedule(ctx context.Context, max int) ([]store.Task, error) {
 		return nil, err
 	}
 	if len(got) == 1 {
-		t, err := store.GetTask(ctx, c.Tx, got[0], false)
+		t, err := store.GetTask(ctx, c.Tx, got[0], withRequest)
 		if err != nil || t == nil {
 			return nil, err
 		}
@@ -169,13 +171,16 @@ func hostGetTask(ctx context.Context, c *Call) (any, error) {
 	if _, err := c.Tx.Exec(ctx, "UPDATE host SET update_us = ? WHERE id = ?", c.d.Now().UnixMicro(), c.HostID()); err != nil {
 		return nil, err
 	}
-	tasks, err := c.schedule(ctx, 1)
+	tasks, err := c.schedule(ctx, 1, true)
 	if err != nil || len(tasks) == 0 {
 		return nil, err
 	}
-	t, err := store.GetTask(ctx, c.Tx, tasks[0].ID, true)
-	if err != nil {
-		return nil, err
+	t := &tasks[0]
+	if t.Request == nil {
+		// Assigned before this poll: read without its request.
+		if t, err = store.GetTask(ctx, c.Tx, t.ID, true); err != nil || t == nil {
+			return nil, err
+		}
 	}
 	m := taskStruct(t)
 	return m, withRequest(m, t)
@@ -191,7 +196,7 @@ func assignedStructs(tasks []store.Task) []map[string]any {
 }
 
 func hostGetTasks(ctx context.Context, c *Call) (any, error) {
-	tasks, err := c.schedule(ctx, 100)
+	tasks, err := c.schedule(ctx, 100, false)
 	if err != nil {
 		return nil, err
 	}
@@ -199,7 +204,7 @@ func hostGetTasks(ctx context.Context, c *Call) (any, error) {
 }
 
 func hostGetLoadData(ctx context.Context, c *Call) (any, error) {
-	tasks, err := c.schedule(ctx, 100)
+	tasks, err := c.schedule(ctx, 100, false)
 	if err != nil {
 		return nil, err
 	}
