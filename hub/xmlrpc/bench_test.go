@@ -104,3 +104,33 @@ func BenchmarkEncodeResponseStructs(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDecodeResponseStructs decodes 10,000 build-like structs, the
+// shape of a big listTagged answer (about 20 MB).
+func BenchmarkDecodeResponseStructs(b *testing.B) {
+	rows := make([]map[string]any, 10000)
+	for i := range rows {
+		nvr := "package-" + strconv.Itoa(i) + "-1.0-1.fc40"
+		rows[i] = map[string]any{
+			"build_id": int64(i), "id": int64(i), "package_id": int64(i), "package_name": "package-" + strconv.Itoa(i),
+			"name": "package-" + strconv.Itoa(i), "version": "1.0", "release": "1.fc40", "epoch": nil, "nvr": nvr,
+			"draft": false, "state": int64(1), "task_id": nil, "owner_id": int64(1), "owner_name": "kojiadmin",
+			"volume_id": int64(0), "volume_name": "DEFAULT", "creation_event_id": int64(100 + i),
+			"creation_time": "2024-03-12 00:06:28.541893+00:00", "start_time": nil,
+			"completion_time": "2024-03-12 00:06:28.541893+00:00", "promotion_time": nil, "promoter_id": nil,
+			"promoter_name": nil, "tag_id": int64(3), "tag_name": "f40 & <friends>", "create_event": int64(200 + i),
+		}
+	}
+	var buf bytes.Buffer
+	if err := EncodeResponse(&buf, rows); err != nil {
+		b.Fatal(err)
+	}
+	body := buf.Bytes()
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := DecodeResponse(bytes.NewReader(body), Limits{MaxBodyBytes: int64(len(body))}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

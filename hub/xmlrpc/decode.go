@@ -63,9 +63,9 @@ func DecodeCall(r io.Reader, lim Limits) (*Call, error) {
 		if err != nil {
 			return nil, d.eof(err)
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			switch t.Name.Local {
+		switch t := tok; t.kind {
+		case startTok:
+			switch t.name.Local {
 			case "methodName":
 				if haveName {
 					return nil, errors.New("more than one <methodName> in <methodCall>")
@@ -87,11 +87,11 @@ func DecodeCall(r io.Reader, lim Limits) (*Call, error) {
 			default:
 				return nil, unexpected(t, "methodCall")
 			}
-		case xml.CharData:
-			if err := d.space(t, "methodCall"); err != nil {
+		case textTok:
+			if err := d.space(t.text, "methodCall"); err != nil {
 				return nil, err
 			}
-		case xml.EndElement:
+		case endTok:
 			if !haveName {
 				return nil, errors.New("missing <methodName> in <methodCall>")
 			}
@@ -120,12 +120,12 @@ func DecodeResponse(r io.Reader, lim Limits) (any, error) {
 		if err != nil {
 			return nil, d.eof(err)
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
+		switch t := tok; t.kind {
+		case startTok:
 			if haveParams || fault != nil {
 				return nil, unexpected(t, "methodResponse")
 			}
-			switch t.Name.Local {
+			switch t.name.Local {
 			case "params":
 				haveParams = true
 				if params, err = d.params(nil); err != nil {
@@ -138,11 +138,11 @@ func DecodeResponse(r io.Reader, lim Limits) (any, error) {
 			default:
 				return nil, unexpected(t, "methodResponse")
 			}
-		case xml.CharData:
-			if err := d.space(t, "methodResponse"); err != nil {
+		case textTok:
+			if err := d.space(t.text, "methodResponse"); err != nil {
 				return nil, err
 			}
-		case xml.EndElement:
+		case endTok:
 			if err := d.trailer("methodResponse"); err != nil {
 				return nil, err
 			}
@@ -161,8 +161,7 @@ func DecodeResponse(r io.Reader, lim Limits) (any, error) {
 }
 
 type decoder struct {
-	x        *xml.Decoder
-	guard    *sizeGuard
+	src      tokenSource
 	what     string // "request" or "response", for messages
 	maxDepth int
 	depth    int
@@ -171,21 +170,52 @@ type decoder struct {
 	open     []xml.Name        // elements not yet closed
 }
 
+// tokKind tells a token's kind: the start or end of an element, or text.
+type tokKind uint8
+
+const (
+	startTok tokKind = iota + 1
+	endTok
+	textTok
+)
+
+// token is one piece of a document as the decoder reads it. Text is valid
+// until the next token.
+type token struct {
+	kind tokKind
+	name xml.Name // of a start or end tag
+	text []byte
+}
+
+// tokenSource yields a document's elements and text, without comments or
+// processing instructions; io.EOF at its end. Nesting is the decoder's to
+// check.
+type tokenSource interface {
+	next() (token, error)
+}
+
 func newDecoder(r io.Reader, lim Limits, what string) *decoder {
-	limit := lim.MaxBodyBytes
-	if limit <= 0 {
-		limit = DefaultMaxBodyBytes
-	}
-	depth := lim.MaxDepth
-	if depth <= 0 {
-		depth = DefaultMaxDepth
-	}
+	limit, depth := lim.body(), lim.depth()
 	g := &sizeGuard{r: io.LimitReader(r, limit+1), max: limit}
 	g.err = &limitError{fmt.Sprintf("%s body exceeds %d bytes", what, limit), ErrTooLarge}
 	x := xml.NewDecoder(g)
 	x.Strict = true
 	x.CharsetReader = charsetReader
-	return &decoder{x: x, guard: g, what: what, maxDepth: depth, names: make(map[string]string)}
+	return &decoder{src: &xmlSource{x: x, guard: g}, what: what, maxDepth: depth, names: make(map[string]string)}
+}
+
+func (lim Limits) body() int64 {
+	if lim.MaxBodyBytes <= 0 {
+		return DefaultMaxBodyBytes
+	}
+	return lim.MaxBodyBytes
+}
+
+func (lim Limits) depth() int {
+	if lim.MaxDepth <= 0 {
+		return DefaultMaxDepth
+	}
+	return lim.MaxDepth
 }
 
 // sizeGuard fails the read that goes past max. It reads through a
@@ -209,45 +239,65 @@ func (g *sizeGuard) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// next returns the next token that matters: comments and processing
-// instructions are skipped, any <!DOCTYPE>/<!ENTITY> is refused, and io.EOF
-// is passed through unchanged so callers can tell a clean end.
+// xmlSource reads tokens with encoding/xml, which takes any well-formed
+// document: every encoding, entity and construct XML allows.
 //
 // It uses RawToken, which skips namespace translation (only local names
-// matter here) and so allocates less, and checks tag nesting itself.
-func (d *decoder) next() (xml.Token, error) {
+// matter here) and so allocates less.
+type xmlSource struct {
+	x     *xml.Decoder
+	guard *sizeGuard
+}
+
+func (s *xmlSource) next() (token, error) {
 	for {
-		tok, err := d.x.RawToken()
-		if d.guard.n > d.guard.max {
-			return nil, d.guard.err
+		tok, err := s.x.RawToken()
+		if s.guard.n > s.guard.max {
+			return token{}, s.guard.err
 		}
 		if err != nil {
-			if err == io.EOF && len(d.open) > 0 {
-				return nil, fmt.Errorf("unexpected end of %s body inside <%s>", d.what, d.open[len(d.open)-1].Local)
-			}
-			return nil, err
+			return token{}, err
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
-			d.open = append(d.open, t.Name)
+			return token{kind: startTok, name: t.Name}, nil
 		case xml.EndElement:
-			n := len(d.open) - 1
-			if n < 0 {
-				return nil, fmt.Errorf("unexpected end tag </%s>", t.Name.Local)
-			}
-			if d.open[n] != t.Name {
-				return nil, fmt.Errorf("mismatched tag: <%s> closed by </%s>", qname(d.open[n]), qname(t.Name))
-			}
-			d.open = d.open[:n]
-		case xml.Comment, xml.ProcInst:
-			continue
+			return token{kind: endTok, name: t.Name}, nil
+		case xml.CharData:
+			return token{kind: textTok, text: t}, nil
 		case xml.Directive:
 			// Refusing every directive keeps entity expansion tricks
 			// (billion laughs, external entities) out, as defusedxml does.
-			return nil, &limitError{"document type / entity declarations are not allowed", ErrDTD}
+			return token{}, &limitError{"document type / entity declarations are not allowed", ErrDTD}
 		}
-		return tok, nil
+		// Comments and processing instructions do not count.
 	}
+}
+
+// next returns the next token, checks tag nesting, and passes io.EOF
+// through unchanged so callers can tell a clean end.
+func (d *decoder) next() (token, error) {
+	t, err := d.src.next()
+	if err != nil {
+		if err == io.EOF && len(d.open) > 0 {
+			return token{}, fmt.Errorf("unexpected end of %s body inside <%s>", d.what, d.open[len(d.open)-1].Local)
+		}
+		return token{}, err
+	}
+	switch t.kind {
+	case startTok:
+		d.open = append(d.open, t.name)
+	case endTok:
+		n := len(d.open) - 1
+		if n < 0 {
+			return token{}, fmt.Errorf("unexpected end tag </%s>", t.name.Local)
+		}
+		if d.open[n] != t.name {
+			return token{}, fmt.Errorf("mismatched tag: <%s> closed by </%s>", qname(d.open[n]), qname(t.name))
+		}
+		d.open = d.open[:n]
+	}
+	return t, nil
 }
 
 func qname(n xml.Name) string {
@@ -275,16 +325,16 @@ func (d *decoder) root(want string) error {
 		if err != nil {
 			return err
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			if t.Name.Local != want {
-				return fmt.Errorf("expected <%s>, found <%s>", want, t.Name.Local)
+		switch t := tok; t.kind {
+		case startTok:
+			if t.name.Local != want {
+				return fmt.Errorf("expected <%s>, found <%s>", want, t.name.Local)
 			}
 			return nil
-		case xml.CharData:
+		case textTok:
 			// A UTF-8 byte order mark is allowed, as expat allows it.
-			if !isSpace(bytes.TrimPrefix(t, []byte("\uFEFF"))) {
-				return fmt.Errorf("unexpected text %q before <%s>", clip(trimSpace(t)), want)
+			if !isSpace(bytes.TrimPrefix(t.text, []byte("\uFEFF"))) {
+				return fmt.Errorf("unexpected text %q before <%s>", clip(trimSpace(t.text)), want)
 			}
 		}
 	}
@@ -301,12 +351,12 @@ func (d *decoder) trailer(root string) error {
 		if err != nil {
 			return err
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			return fmt.Errorf("unexpected element <%s> after </%s>", t.Name.Local, root)
-		case xml.CharData:
-			if !isSpace(t) {
-				return fmt.Errorf("unexpected text %q after </%s>", clip(trimSpace(t)), root)
+		switch t := tok; t.kind {
+		case startTok:
+			return fmt.Errorf("unexpected element <%s> after </%s>", t.name.Local, root)
+		case textTok:
+			if !isSpace(t.text) {
+				return fmt.Errorf("unexpected text %q after </%s>", clip(trimSpace(t.text)), root)
 			}
 		}
 	}
@@ -319,9 +369,9 @@ func (d *decoder) params(dst []any) ([]any, error) {
 		if err != nil {
 			return nil, d.eof(err)
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			if t.Name.Local != "param" {
+		switch t := tok; t.kind {
+		case startTok:
+			if t.name.Local != "param" {
 				return nil, unexpected(t, "params")
 			}
 			v, err := d.single("param")
@@ -329,11 +379,11 @@ func (d *decoder) params(dst []any) ([]any, error) {
 				return nil, err
 			}
 			dst = append(dst, v)
-		case xml.CharData:
-			if err := d.space(t, "params"); err != nil {
+		case textTok:
+			if err := d.space(t.text, "params"); err != nil {
 				return nil, err
 			}
-		case xml.EndElement:
+		case endTok:
 			return dst, nil
 		}
 	}
@@ -348,20 +398,20 @@ func (d *decoder) single(parent string) (any, error) {
 		if err != nil {
 			return nil, d.eof(err)
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			if t.Name.Local != "value" || have {
+		switch t := tok; t.kind {
+		case startTok:
+			if t.name.Local != "value" || have {
 				return nil, unexpected(t, parent)
 			}
 			have = true
 			if v, err = d.value(); err != nil {
 				return nil, err
 			}
-		case xml.CharData:
-			if err := d.space(t, parent); err != nil {
+		case textTok:
+			if err := d.space(t.text, parent); err != nil {
 				return nil, err
 			}
-		case xml.EndElement:
+		case endTok:
 			if !have {
 				return nil, fmt.Errorf("<%s> without <value>", parent)
 			}
@@ -399,15 +449,15 @@ func (d *decoder) value() (any, error) {
 		if err != nil {
 			return nil, d.eof(err)
 		}
-		switch t := tok.(type) {
-		case xml.CharData:
-			d.text = append(d.text, t...)
-		case xml.EndElement:
+		switch t := tok; t.kind {
+		case textTok:
+			d.text = append(d.text, t.text...)
+		case endTok:
 			// No type element: the text, whitespace and all, is a string.
 			return string(d.text), nil
-		case xml.StartElement:
+		case startTok:
 			if !isSpace(d.text) {
-				return nil, fmt.Errorf("unexpected text %q before <%s> in <value>", clip(trimSpace(d.text)), t.Name.Local)
+				return nil, fmt.Errorf("unexpected text %q before <%s> in <value>", clip(trimSpace(d.text)), t.name.Local)
 			}
 			v, err := d.typed(t)
 			if err != nil {
@@ -423,8 +473,8 @@ func (d *decoder) value() (any, error) {
 
 // typed decodes one type element inside <value>. Only the local name counts,
 // so namespace prefixes (<ex:nil/>, <ex:i8>) are ignored, as in Python.
-func (d *decoder) typed(t xml.StartElement) (any, error) {
-	name := t.Name.Local
+func (d *decoder) typed(t token) (any, error) {
+	name := t.name.Local
 	switch name {
 	case "struct":
 		return d.structValue()
@@ -480,9 +530,9 @@ func (d *decoder) structValue() (any, error) {
 		if err != nil {
 			return nil, d.eof(err)
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			if t.Name.Local != "member" {
+		switch t := tok; t.kind {
+		case startTok:
+			if t.name.Local != "member" {
 				return nil, unexpected(t, "struct")
 			}
 			k, v, err := d.member()
@@ -490,11 +540,11 @@ func (d *decoder) structValue() (any, error) {
 				return nil, err
 			}
 			m[k] = v // a repeated name: the last one wins, as in Python
-		case xml.CharData:
-			if err := d.space(t, "struct"); err != nil {
+		case textTok:
+			if err := d.space(t.text, "struct"); err != nil {
 				return nil, err
 			}
-		case xml.EndElement:
+		case endTok:
 			d.depth--
 			return m, nil
 		}
@@ -512,17 +562,17 @@ func (d *decoder) member() (string, any, error) {
 		if err != nil {
 			return "", nil, d.eof(err)
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
+		switch t := tok; t.kind {
+		case startTok:
 			switch {
-			case t.Name.Local == "name" && !haveName:
+			case t.name.Local == "name" && !haveName:
 				haveName = true
 				b, err := d.leafText("name")
 				if err != nil {
 					return "", nil, err
 				}
 				name = d.intern(b)
-			case t.Name.Local == "value" && !haveValue:
+			case t.name.Local == "value" && !haveValue:
 				haveValue = true
 				if val, err = d.value(); err != nil {
 					return "", nil, err
@@ -530,11 +580,11 @@ func (d *decoder) member() (string, any, error) {
 			default:
 				return "", nil, unexpected(t, "member")
 			}
-		case xml.CharData:
-			if err := d.space(t, "member"); err != nil {
+		case textTok:
+			if err := d.space(t.text, "member"); err != nil {
 				return "", nil, err
 			}
-		case xml.EndElement:
+		case endTok:
 			if !haveName {
 				return "", nil, errors.New("<member> without <name>")
 			}
@@ -557,20 +607,20 @@ func (d *decoder) arrayValue() (any, error) {
 		if err != nil {
 			return nil, d.eof(err)
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			if t.Name.Local != "data" || haveData {
+		switch t := tok; t.kind {
+		case startTok:
+			if t.name.Local != "data" || haveData {
 				return nil, unexpected(t, "array")
 			}
 			haveData = true
 			if a, err = d.data(a); err != nil {
 				return nil, err
 			}
-		case xml.CharData:
-			if err := d.space(t, "array"); err != nil {
+		case textTok:
+			if err := d.space(t.text, "array"); err != nil {
 				return nil, err
 			}
-		case xml.EndElement:
+		case endTok:
 			d.depth--
 			return a, nil
 		}
@@ -583,9 +633,9 @@ func (d *decoder) data(a []any) ([]any, error) {
 		if err != nil {
 			return nil, d.eof(err)
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			if t.Name.Local != "value" {
+		switch t := tok; t.kind {
+		case startTok:
+			if t.name.Local != "value" {
 				return nil, unexpected(t, "data")
 			}
 			v, err := d.value()
@@ -593,11 +643,11 @@ func (d *decoder) data(a []any) ([]any, error) {
 				return nil, err
 			}
 			a = append(a, v)
-		case xml.CharData:
-			if err := d.space(t, "data"); err != nil {
+		case textTok:
+			if err := d.space(t.text, "data"); err != nil {
 				return nil, err
 			}
-		case xml.EndElement:
+		case endTok:
 			return a, nil
 		}
 	}
@@ -612,12 +662,12 @@ func (d *decoder) leafText(name string) ([]byte, error) {
 		if err != nil {
 			return nil, d.eof(err)
 		}
-		switch t := tok.(type) {
-		case xml.CharData:
-			d.text = append(d.text, t...)
-		case xml.StartElement:
+		switch t := tok; t.kind {
+		case textTok:
+			d.text = append(d.text, t.text...)
+		case startTok:
 			return nil, unexpected(t, name)
-		case xml.EndElement:
+		case endTok:
 			return d.text, nil
 		}
 	}
@@ -630,20 +680,20 @@ func (d *decoder) close(name string) error {
 		if err != nil {
 			return d.eof(err)
 		}
-		switch t := tok.(type) {
-		case xml.CharData:
-			if err := d.space(t, name); err != nil {
+		switch t := tok; t.kind {
+		case textTok:
+			if err := d.space(t.text, name); err != nil {
 				return err
 			}
-		case xml.StartElement:
+		case startTok:
 			return unexpected(t, name)
-		case xml.EndElement:
+		case endTok:
 			return nil
 		}
 	}
 }
 
-func (d *decoder) space(t xml.CharData, parent string) error {
+func (d *decoder) space(t []byte, parent string) error {
 	if isSpace(t) {
 		return nil
 	}
@@ -663,8 +713,8 @@ func (d *decoder) intern(b []byte) string {
 	return s
 }
 
-func unexpected(t xml.StartElement, parent string) error {
-	return fmt.Errorf("unexpected element <%s> in <%s>", t.Name.Local, parent)
+func unexpected(t token, parent string) error {
+	return fmt.Errorf("unexpected element <%s> in <%s>", t.name.Local, parent)
 }
 
 func isSpace(b []byte) bool {
