@@ -120,8 +120,7 @@ func DecodeResponse(r io.Reader, lim Limits) (any, error) {
 	case int64(len(body)) > lim.body():
 		r = io.MultiReader(bytes.NewReader(body), r)
 	default:
-		d := &decoder{src: newFastSource(body), what: "response", maxDepth: lim.depth(), names: make(map[string]string)}
-		v, err := d.response()
+		v, err := newFastDecoder(body, lim, "response").response()
 		if !errors.Is(err, errFallback) {
 			return v, err
 		}
@@ -230,6 +229,11 @@ func newDecoder(r io.Reader, lim Limits, what string) *decoder {
 	x.Strict = true
 	x.CharsetReader = charsetReader
 	return &decoder{src: &xmlSource{x: x, guard: g}, what: what, maxDepth: depth, names: make(map[string]string)}
+}
+
+// newFastDecoder decodes body, which fits the limits, with a fastSource.
+func newFastDecoder(body []byte, lim Limits, what string) *decoder {
+	return &decoder{src: newFastSource(body), what: what, maxDepth: lim.depth(), names: make(map[string]string)}
 }
 
 func (lim Limits) body() int64 {

@@ -13,8 +13,7 @@ import (
 // decodeFast decodes a response with fastSource alone; errFallback when
 // the document is outside its subset.
 func decodeFast(body []byte, lim Limits) (any, error) {
-	d := &decoder{src: newFastSource(body), what: "response", maxDepth: lim.depth(), names: map[string]string{}}
-	return d.response()
+	return newFastDecoder(body, lim, "response").response()
 }
 
 // decodeSlow decodes a response with encoding/xml alone.
