@@ -17,8 +17,9 @@ var errFallback = errors.New("xmlrpc: outside the fast decoder's subset")
 // prefixes, and UTF-8 text with the five predefined entities. For such a
 // document it yields the tokens encoding/xml's RawToken would. Anything
 // else — comments, CDATA, directives, other entities, carriage returns
-// (which XML turns into line feeds), other encodings, a byte order mark —
-// ends it with errFallback, and the caller decodes with encoding/xml.
+// (which XML turns into line feeds), other encodings, a declaration after
+// a byte order mark — ends it with errFallback, and the caller decodes
+// with encoding/xml.
 type fastSource struct {
 	buf     []byte
 	pos     int
