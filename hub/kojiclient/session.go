@@ -130,7 +130,7 @@ func (s *Session) CallKw(ctx context.Context, method string, params []any, kw ma
 }
 
 func decode(method string, body []byte) (any, error) {
-	v, err := xmlrpc.DecodeResponse(bytes.NewReader(body), xmlrpc.Limits{MaxBodyBytes: xmlrpc.DefaultMaxResponseBytes})
+	v, err := xmlrpc.DecodeResponseBytes(body, xmlrpc.Limits{MaxBodyBytes: xmlrpc.DefaultMaxResponseBytes})
 	if err != nil {
 		var f *xmlrpc.Fault
 		if errors.As(err, &f) {

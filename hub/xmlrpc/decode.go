@@ -120,13 +120,20 @@ func DecodeResponse(r io.Reader, lim Limits) (any, error) {
 	case int64(len(body)) > lim.body():
 		r = io.MultiReader(bytes.NewReader(body), r)
 	default:
+		return DecodeResponseBytes(body, lim)
+	}
+	return newDecoder(r, lim, "response").response()
+}
+
+// DecodeResponseBytes is DecodeResponse for a body already in memory.
+func DecodeResponseBytes(body []byte, lim Limits) (any, error) {
+	if int64(len(body)) <= lim.body() {
 		v, err := newFastDecoder(body, lim, "response").response()
 		if !errors.Is(err, errFallback) {
 			return v, err
 		}
-		r = bytes.NewReader(body)
 	}
-	return newDecoder(r, lim, "response").response()
+	return newDecoder(bytes.NewReader(body), lim, "response").response()
 }
 
 type errReader struct{ err error }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -105,7 +106,22 @@ func TestFastSourceSubset(t *testing.T) {
 			if !reflect.DeepEqual(v, sv) || (err == nil) != (serr == nil) || err != nil && err.Error() != serr.Error() {
 				t.Fatalf("DecodeResponse = %#v, %v; encoding/xml %#v, %v", v, err, sv, serr)
 			}
+			v, err = DecodeResponseBytes(body, Limits{MaxDepth: 2})
+			if !reflect.DeepEqual(v, sv) || (err == nil) != (serr == nil) || err != nil && err.Error() != serr.Error() {
+				t.Fatalf("DecodeResponseBytes = %#v, %v; encoding/xml %#v, %v", v, err, sv, serr)
+			}
 		})
+	}
+}
+
+// A body over the limit gets the same error from both entry points.
+func TestDecodeResponseBytesLimit(t *testing.T) {
+	body := []byte(resp("<value><string>" + strings.Repeat("x", 100) + "</string></value>"))
+	lim := Limits{MaxBodyBytes: 64}
+	_, err := DecodeResponse(bytes.NewReader(body), lim)
+	_, errb := DecodeResponseBytes(body, lim)
+	if !errors.Is(err, ErrTooLarge) || !errors.Is(errb, ErrTooLarge) || err.Error() != errb.Error() {
+		t.Fatalf("errors %v and %v, want the same ErrTooLarge", err, errb)
 	}
 }
 
