@@ -39,7 +39,8 @@ func EncodeCall(w io.Writer, method string, params []any) error {
 		e.buf = append(e.buf, "</param>\n"...)
 	}
 	e.buf = append(e.buf, "</params>\n</methodCall>\n"...)
-	return e.writeTo(w)
+	_, err := e.document().WriteTo(w)
+	return err
 }
 
 // EncodeResponse writes a <methodResponse> holding v. Nothing is written if
@@ -53,10 +54,11 @@ func EncodeResponse(w io.Writer, v any) error {
 	return err
 }
 
-// Response is an encoded <methodResponse>, kept in the encoder's chunks.
-// A server learns its length (for Content-Length) and writes it out without
-// first gathering it in one buffer: for answers of tens of megabytes, that
-// buffer's growth (copying and clearing memory) cost more than encoding.
+// Response is an encoded document (here a <methodResponse>), kept in the
+// encoder's chunks. A server learns its length (for Content-Length) and
+// writes it out without first gathering it in one buffer: for answers of
+// tens of megabytes, that buffer's growth (copying and clearing memory)
+// cost more than encoding.
 type Response struct {
 	chunks [][]byte
 	size   int
@@ -70,11 +72,16 @@ func MarshalResponse(v any) (*Response, error) {
 		return nil, fmt.Errorf("xmlrpc: %w", err)
 	}
 	e.buf = append(e.buf, "</param>\n</params>\n</methodResponse>\n"...)
+	return e.document(), nil
+}
+
+// document is what the encoder wrote: its full chunks, then buf.
+func (e *encoder) document() *Response {
 	r := &Response{chunks: append(e.chunks, e.buf)}
 	for _, c := range r.chunks {
 		r.size += len(c)
 	}
-	return r, nil
+	return r
 }
 
 // Len is the document's size in bytes.
@@ -128,16 +135,6 @@ func (e *encoder) spill() {
 		e.chunks = append(e.chunks, e.buf)
 		e.buf = make([]byte, 0, chunkSize)
 	}
-}
-
-func (e *encoder) writeTo(w io.Writer) error {
-	for _, c := range e.chunks {
-		if _, err := w.Write(c); err != nil {
-			return err
-		}
-	}
-	_, err := w.Write(e.buf)
-	return err
 }
 
 // value encodes the common dynamic types without reflection and hands the
