@@ -103,8 +103,8 @@ func hostSession(tb testing.TB, h *hubtest.Hub, admin *xmlrpc.Client, hc *http.C
 // (warmup-max-ms): the hub's first polls open its database connections,
 // and on PostgreSQL each new connection is a new server process that
 // fills its caches on its first statements: with 200 hosts arriving at
-// once, some polls then take tens to hundreds of milliseconds. Builders poll for days; the percentiles
-// are of the polls after that.
+// once, some polls then take tens to hundreds of milliseconds. Builders
+// poll for days; the percentiles are of the polls after that.
 func BenchmarkHostGetTaskPolling(b *testing.B) {
 	const hosts, tasks = 200, 10000
 	for _, backend := range hubtest.Backends {

@@ -56,18 +56,7 @@ func BenchmarkLatestTagged50k(b *testing.B) {
 							b.Fatalf("%s has %d builds, want %d", m.method, got, want)
 						}
 					}
-					// The median too: on shared machines a few slow calls
-					// move the mean.
-					took := make([]time.Duration, b.N)
-					b.ResetTimer()
-					for i := 0; i < b.N; i++ {
-						start := time.Now()
-						handle(b, d, m.method, m.params...)
-						took[i] = time.Since(start)
-					}
-					b.StopTimer()
-					slices.Sort(took)
-					b.ReportMetric(float64(took[b.N/2].Nanoseconds()), "median-ns/op")
+					timeMedian(b, func() { handle(b, d, m.method, m.params...) })
 				})
 			}
 		})
@@ -122,21 +111,27 @@ func BenchmarkLatestTagged50kHTTP(b *testing.B) {
 						if n := strings.Count(answer.String(), "<name>build_id</name>"); n != 10000-100 {
 							b.Fatalf("%s answered %d builds, want %d", m.method, n, 10000-100)
 						}
-						took := make([]time.Duration, b.N)
-						b.ResetTimer()
-						for i := 0; i < b.N; i++ {
-							start := time.Now()
-							post(io.Discard)
-							took[i] = time.Since(start)
-						}
-						b.StopTimer()
-						slices.Sort(took)
-						b.ReportMetric(float64(took[b.N/2].Nanoseconds()), "median-ns/op")
+						timeMedian(b, func() { post(io.Discard) })
 					})
 				}
 			})
 		}
 	}
+}
+
+// timeMedian runs call b.N times and reports the median call next to the
+// mean: on shared machines a few slow calls move the mean.
+func timeMedian(b *testing.B, call func()) {
+	took := make([]time.Duration, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		call()
+		took[i] = time.Since(start)
+	}
+	b.StopTimer()
+	slices.Sort(took)
+	b.ReportMetric(float64(took[b.N/2].Nanoseconds()), "median-ns/op")
 }
 
 func loadTagged50k(b *testing.B, db *store.DB) int64 {
