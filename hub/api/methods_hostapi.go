@@ -137,31 +137,33 @@ func hostSetHostData(ctx context.Context, c *Call) (any, error) {
 func (c *Call) schedule(ctx context.Context, max int, withRequest bool) ([]store.Task, error) {
 	// A lost assignment or heartbeat is harmless: the task stays FREE, or
 	// the AssignTimeout frees it. So polls need not wait for a disk flush.
-	if err := c.Tx.AsyncCommit(ctx); err != nil {
-		return nil, err
-	}
+	c.Tx.AsyncCommit()
 	now := c.d.Now()
 	if _, err := c.d.Sched.MaybeRun(ctx, c.Tx, now); err != nil {
 		return nil, err
 	}
-	tasks, err := store.HostTasks(ctx, c.Tx, c.HostID(), hub.TaskAssigned)
-	if err != nil || len(tasks) > 0 {
-		return tasks, err
+	// One read gives the ASSIGNED tasks (the answer, if there are any) and
+	// the host's load, which its OPEN tasks make.
+	current, err := store.HostTasks(ctx, c.Tx, c.HostID(), hub.TaskOpen, hub.TaskAssigned)
+	if err != nil {
+		return nil, err
+	}
+	var assigned []store.Task
+	for _, t := range current {
+		if t.State == hub.TaskAssigned {
+			assigned = append(assigned, t)
+		}
+	}
+	if len(assigned) > 0 {
+		return assigned, nil
 	}
 	hst, err := store.HostBy(ctx, c.Tx, "id", c.HostID(), nil)
 	if err != nil || hst == nil {
 		return nil, err
 	}
-	got, err := c.d.Sched.AssignFor(ctx, c.Tx, hst, max, now)
-	if err != nil || len(got) == 0 {
-		return nil, err
-	}
-	if len(got) == 1 {
-		t, err := store.GetTask(ctx, c.Tx, got[0], withRequest)
-		if err != nil || t == nil {
-			return nil, err
-		}
-		return []store.Task{*t}, nil
+	got, err := c.d.Sched.AssignFor(ctx, c.Tx, hst, current, max, now, withRequest)
+	if err != nil || len(got) <= 1 {
+		return got, err
 	}
 	return store.HostTasks(ctx, c.Tx, c.HostID(), hub.TaskAssigned)
 }
@@ -270,25 +272,14 @@ func hostOpenTask(ctx context.Context, c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, err := taskOrFail(ctx, c, id, false)
+	t, err := store.OpenTask(ctx, c.Tx, id, c.HostID(), c.d.Now().UnixMicro(), c.d.Sched.HubMethods)
 	if err != nil {
 		return nil, err
 	}
-	hid := c.HostID()
-	switch {
-	case t.State == hub.TaskFree && hubOnly(t.Method):
-		return nil, nil // the hub runs it
-	case t.State == hub.TaskFree && t.HostID == nil:
-	case t.State == hub.TaskAssigned && t.HostID != nil && *t.HostID == hid:
-	default:
-		return nil, nil // taken by another host, canceled or finished: not an error
-	}
-	changed, err := store.SetTaskFields(ctx, c.Tx, id, map[string]any{"state": hub.TaskOpen, "host_id": hid,
-		"start_us": c.d.Now().UnixMicro()}, t.State)
-	if err != nil || !changed {
-		return nil, err
-	}
-	if t, err = store.GetTask(ctx, c.Tx, id, true); err != nil {
+	if t == nil {
+		// Taken by another host, run by the hub, canceled or finished: not
+		// an error. A task that is not there is.
+		_, err := taskOrFail(ctx, c, id, false)
 		return nil, err
 	}
 	m := taskStruct(t)
@@ -315,18 +306,25 @@ func hostFinishTask(state int) Handler {
 		if err := c.Args.Err(); err != nil {
 			return nil, err
 		}
-		if _, err := ownedOpenTask(ctx, c, id); err != nil {
-			return nil, err
-		}
 		// Store only what can be read back: a result or a fault document.
 		_, derr := decodeResult(resp)
 		var f *xmlrpc.Fault
 		if derr != nil && !errors.As(derr, &f) {
+			// A host that does not own the task hears that first.
+			if _, err := ownedOpenTask(ctx, c, id); err != nil {
+				return nil, err
+			}
 			return nil, hub.ParameterError("task %d: response is not an XML-RPC methodResponse document: %v", id, derr)
 		}
-		_, err := store.SetTaskFields(ctx, c.Tx, id, map[string]any{"state": state, "result": resp,
-			"completion_us": c.d.Now().UnixMicro()}, hub.TaskOpen)
-		return nil, err
+		done, err := store.FinishTask(ctx, c.Tx, id, c.HostID(), state, resp, c.d.Now().UnixMicro())
+		if err != nil || done {
+			return nil, err
+		}
+		// Nothing changed: say why.
+		if _, err := ownedOpenTask(ctx, c, id); err != nil {
+			return nil, err
+		}
+		return nil, hub.NotAllowed("host %d does not own task %d", c.HostID(), id)
 	}
 }
 

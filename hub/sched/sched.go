@@ -207,8 +207,11 @@ func RecordAssignment(ctx context.Context, tx *store.Tx, taskID, hostID int64, n
 	if err := store.RecordTaskRun(ctx, tx, taskID, hostID, nowUS); err != nil {
 		return err
 	}
-	return store.SchedLog(ctx, tx, nowUS, taskID, hostID, "Assigning task")
+	return store.SchedLog(ctx, tx, nowUS, taskID, hostID, assignMsg)
 }
+
+// assignMsg is the scheduler log's message for an assignment.
+const assignMsg = "Assigning task"
 
 func (s *Scheduler) logf(format string, args ...any) {
 	if s.Log != nil {
@@ -286,48 +289,48 @@ func CancelChildren(ctx context.Context, tx *store.Tx, id int64, now time.Time) 
 	return n, nil
 }
 
-// AssignFor gives the host up to max FREE tasks it can run now and returns
-// their ids. The host must be enabled and ready.
-func (s *Scheduler) AssignFor(ctx context.Context, tx *store.Tx, h *store.Host, max int, now time.Time) ([]int64, error) {
+// Load is a host's current work as the scheduler counts it, from its OPEN
+// and ASSIGNED tasks: the weight of those not waiting, and their number.
+func Load(current []store.Task) (load float64, jobs int64) {
+	for _, t := range current {
+		if t.Waiting != nil && *t.Waiting {
+			continue
+		}
+		load += t.Weight
+		jobs++
+	}
+	return load, jobs
+}
+
+// AssignFor gives the host up to max FREE tasks it can run now, on top of
+// current (its OPEN and ASSIGNED tasks), and returns them as assigned (with
+// their requests when withRequest). The host must be enabled and ready.
+func (s *Scheduler) AssignFor(ctx context.Context, tx *store.Tx, h *store.Host, current []store.Task, max int, now time.Time, withRequest bool) ([]store.Task, error) {
 	if !h.Enabled || !h.Ready {
 		return nil, nil
 	}
-	load, jobs, err := store.HostLoad(ctx, tx, h.ID)
-	if err != nil {
-		return nil, err
-	}
+	load, jobs := Load(current)
 	maxJobs := s.Config.MaxJobs
 	if h.MaxJobs != nil && *h.MaxJobs > 0 {
 		maxJobs = *h.MaxJobs
 	}
 	nowUS := now.UnixMicro()
-	var got []int64
-	for tries := 0; len(got) < max && jobs < maxJobs && tries < max+3; tries++ {
+	var got []store.Task
+	for len(got) < max && jobs < maxJobs {
 		avail := h.Capacity - load
 		if avail <= 0 {
 			break
 		}
-		id, weight, err := store.PickFreeTask(ctx, tx, store.PickQuery{
+		t, err := store.AssignFreeTask(ctx, tx, store.PickQuery{
 			HostID: h.ID, Arches: h.ArchList(), MaxWeight: avail + s.Config.CapacityOvercommit,
 			SoftRefusedAt: nowUS - s.Config.SoftRefusalTimeout.Microseconds(),
 			SkipMethods:   s.HubMethods,
-		})
-		if err != nil || id == 0 {
+		}, nowUS, assignMsg, withRequest)
+		if err != nil || t == nil {
 			return got, err
 		}
-		changed, err := store.SetTaskFields(ctx, tx, id, map[string]any{"state": hub.TaskAssigned, "host_id": h.ID,
-			"assign_us": nowUS}, hub.TaskFree)
-		if err != nil {
-			return got, err
-		}
-		if !changed {
-			continue // taken meanwhile by another hub's transaction
-		}
-		if err := RecordAssignment(ctx, tx, id, h.ID, now); err != nil {
-			return got, err
-		}
-		got = append(got, id)
-		load += weight
+		got = append(got, *t)
+		load += t.Weight
 		jobs++
 	}
 	return got, nil

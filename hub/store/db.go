@@ -208,6 +208,8 @@ type Tx struct {
 	// last and lastArgs are the ExecAtCommit statement, if any.
 	last     string
 	lastArgs []any
+	// async: commit without waiting for the WAL flush (AsyncCommit).
+	async bool
 }
 
 // KeepsCachedAnswers declares that t writes only host, task, scheduler and
@@ -248,23 +250,12 @@ func (t *Tx) ExecAtCommit(query string, args ...any) {
 	t.last, t.lastArgs = query, args
 }
 
-// execLast runs, just before COMMIT, the ExecAtCommit statement and, for
-// a PostgreSQL write that may change cached answers, the count of it.
-//
-// The count's row is locked last: after it the holder only commits and
-// waits for nothing, so writers meeting there never deadlock. Sent with an
-// ExecAtCommit statement, the count's condition reads that statement's
-// result, which makes PostgreSQL run it first (the sub-statements of a
-// WITH otherwise run in no set order).
+// execLast runs, just before COMMIT, the ExecAtCommit statement and, on
+// PostgreSQL, what the commit needs (lastForPostgres).
 func (t *Tx) execLast(ctx context.Context) error {
-	const count = "UPDATE answers_version SET n = n + 1 WHERE shard = pg_backend_pid() % 16"
 	q := t.last
-	if t.write && !t.keepsAnswers && t.Dialect == Postgres {
-		if q == "" {
-			q = count
-		} else {
-			q = "WITH last AS (" + q + " RETURNING 1) " + count + " AND (SELECT COUNT(*) FROM last) >= 0"
-		}
+	if t.write && t.Dialect == Postgres {
+		q = t.lastForPostgres()
 	}
 	if q == "" {
 		return nil
@@ -273,6 +264,39 @@ func (t *Tx) execLast(ctx context.Context) error {
 		return fmt.Errorf("last statement before commit: %w", err)
 	}
 	return nil
+}
+
+// lastForPostgres joins into one statement (one round trip) the
+// ExecAtCommit statement, the answers count of a write that may change
+// cached answers (AnswersVersion), and the setting an AsyncCommit asked for.
+//
+// The count's row is locked last: after it the holder only commits and
+// waits for nothing, so writers meeting there never deadlock. Sent with an
+// ExecAtCommit statement, the count's condition reads that statement's
+// result, which makes PostgreSQL run it first (the sub-statements of a
+// WITH otherwise run in no set order). synchronous_commit is read when the
+// transaction commits, so setting it last is in time.
+func (t *Tx) lastForPostgres() string {
+	const count = "UPDATE answers_version SET n = n + 1 WHERE shard = pg_backend_pid() % 16"
+	var with []string
+	final := t.last
+	if !t.keepsAnswers {
+		final = count
+		if t.last != "" {
+			with = append(with, "last AS ("+t.last+" RETURNING 1)")
+			final = count + " AND (SELECT COUNT(*) FROM last) >= 0"
+		}
+	}
+	if t.async {
+		if final != "" {
+			with = append(with, "final AS ("+final+" RETURNING 1)")
+		}
+		final = "SELECT set_config('synchronous_commit', 'off', true)"
+	}
+	if len(with) == 0 {
+		return final
+	}
+	return "WITH " + strings.Join(with, ", ") + " " + final
 }
 
 // Rollback abandons the transaction; calling it after Commit is harmless.
@@ -466,12 +490,9 @@ func AnswersVersion(ctx context.Context, t *Tx) (string, error) {
 // soft state that is re-derived anyway, like a poll's heartbeat or a
 // scheduler assignment. SQLite already commits without a flush (WAL,
 // synchronous=NORMAL), so there it does nothing.
-func (t *Tx) AsyncCommit(ctx context.Context) error {
-	if t.Dialect != Postgres || !t.write {
-		return nil // a read commits nothing
-	}
-	if _, err := t.tx.ExecContext(ctx, "SET LOCAL synchronous_commit = off"); err != nil {
-		return fmt.Errorf("async commit: %w", err)
-	}
-	return nil
+//
+// On PostgreSQL the setting goes with the transaction's last statement
+// (lastForPostgres): no round trip of its own. A read commits nothing.
+func (t *Tx) AsyncCommit() {
+	t.async = t.write && t.Dialect == Postgres
 }

@@ -15,3 +15,6 @@ func TaggedByWindow(ctx context.Context, tx *Tx, q TaggedQuery) ([]*TaggedBuild,
 	with, args := taggedSQL(q, tx.Dialect)
 	return readTaggedBuilds(ctx, tx, with, args, q)
 }
+
+// ExecLast runs what Commit runs just before COMMIT, without committing.
+func (t *Tx) ExecLast(ctx context.Context) error { return t.execLast(ctx) }

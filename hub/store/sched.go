@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"github.com/gokoji/gokoji/hub"
 )
 
 // schedulerLockKey is the PostgreSQL advisory lock of a scheduler pass.
@@ -40,25 +42,6 @@ func TryLease(ctx context.Context, tx *Tx, holder string, nowUS, intervalUS int6
 	return n == 1, nil
 }
 
-// HostLoad is a host's current work as the scheduler counts it: the weight
-// of its OPEN and ASSIGNED tasks that are not waiting, and their number.
-func HostLoad(ctx context.Context, tx *Tx, hostID int64) (load float64, jobs int64, err error) {
-	var r struct {
-		Load *float64 `db:"load"`
-		Jobs int64    `db:"jobs"`
-	}
-	err = tx.Get(ctx, &r, `SELECT SUM(CASE WHEN waiting = TRUE THEN 0 ELSE weight END) AS load,
-		COUNT(CASE WHEN waiting = TRUE THEN NULL ELSE 1 END) AS jobs
-		FROM task WHERE host_id = ? AND state IN (1, 4)`, hostID)
-	if err != nil {
-		return 0, 0, fmt.Errorf("load of host %d: %w", hostID, err)
-	}
-	if r.Load != nil {
-		load = *r.Load
-	}
-	return load, r.Jobs, nil
-}
-
 // PickQuery describes the host a FREE task is sought for.
 type PickQuery struct {
 	HostID        int64
@@ -68,12 +51,16 @@ type PickQuery struct {
 	SkipMethods   []string // task methods builders never get (the hub runs them)
 }
 
-// PickFreeTask returns the most urgent FREE task the host may take (lowest
-// priority number, then oldest), or 0. The task row is locked on PostgreSQL
-// (rows another transaction is taking are skipped).
-func PickFreeTask(ctx context.Context, tx *Tx, q PickQuery) (id int64, weight float64, err error) {
+// AssignFreeTask gives the host the most urgent FREE task it may take
+// (lowest priority number, then oldest): the task becomes ASSIGNED to it at
+// nowUS, a new run of it starts (any active one ends) and msg goes to the
+// scheduler log. It returns the task as assigned, with its request when
+// withRequest, or nil when none fits. On PostgreSQL all of it is one
+// statement, so a builder's poll costs fewer round trips; the task row is
+// locked there, and rows another transaction is taking are skipped.
+func AssignFreeTask(ctx context.Context, tx *Tx, q PickQuery, nowUS int64, msg string, withRequest bool) (*Task, error) {
 	arches := append([]string{"noarch"}, q.Arches...)
-	args := []any{}
+	args := []any{hub.TaskAssigned, q.HostID, nowUS}
 	for _, a := range arches {
 		args = append(args, a)
 	}
@@ -84,9 +71,10 @@ func PickFreeTask(ctx context.Context, tx *Tx, q PickQuery) (id int64, weight fl
 		skip = "AND t.method NOT IN " + in
 		args = append(args, inArgs...)
 	}
-	// Written to walk the FREE tasks in priority order (task_free) and probe
-	// each, so the first match ends the scan however many tasks wait.
-	sql := `SELECT t.id, t.weight FROM task t
+	args = append(args, hub.TaskFree)
+	// The pick walks the FREE tasks in priority order (task_free) and
+	// probes each, so the first match ends the scan however many wait.
+	pick := `SELECT t.id FROM task t
 		WHERE t.state = 0
 		AND t.arch IN (` + placeholders(len(arches)) + `)
 		AND EXISTS (SELECT 1 FROM host_channels hc JOIN channels c ON c.id = hc.channel_id
@@ -97,19 +85,40 @@ func PickFreeTask(ctx context.Context, tx *Tx, q PickQuery) (id int64, weight fl
 		` + skip + `
 		ORDER BY t.priority, t.create_us, t.id LIMIT 1`
 	if tx.Dialect == Postgres {
-		sql += " FOR UPDATE OF t SKIP LOCKED"
+		pick += " FOR UPDATE OF t SKIP LOCKED"
 	}
-	var rows []struct {
-		ID     int64   `db:"id"`
-		Weight float64 `db:"weight"`
+	cols := taskColumns
+	if withRequest {
+		cols += ", request"
 	}
-	if err := tx.Select(ctx, &rows, sql, args...); err != nil {
-		return 0, 0, fmt.Errorf("pick a task for host %d: %w", q.HostID, err)
+	assign := "UPDATE task SET state = ?, host_id = ?, assign_us = ? WHERE id = (" + pick + ") AND state = ? RETURNING " + cols
+	if tx.Dialect == Postgres {
+		// The runs' UPDATE does not see the INSERT's row: the parts of a
+		// WITH share one snapshot.
+		assign = "WITH picked AS (" + assign + `),
+		ended AS (UPDATE scheduler_task_runs SET active = FALSE WHERE active = TRUE AND task_id IN (SELECT id FROM picked)),
+		run AS (INSERT INTO scheduler_task_runs (task_id, host_id, active, create_us) SELECT id, host_id, TRUE, CAST(? AS BIGINT) FROM picked),
+		logged AS (INSERT INTO scheduler_log_messages (task_id, host_id, msg_us, msg) SELECT id, host_id, CAST(? AS BIGINT), CAST(? AS TEXT) FROM picked)
+		SELECT ` + cols + " FROM picked"
+		args = append(args, nowUS, nowUS, msg)
 	}
-	if len(rows) == 0 {
-		return 0, 0, nil
+	var out []Task
+	if err := tx.Select(ctx, &out, assign, args...); err != nil {
+		return nil, fmt.Errorf("assign a task to host %d: %w", q.HostID, err)
 	}
-	return rows[0].ID, rows[0].Weight, nil
+	if len(out) == 0 {
+		return nil, nil
+	}
+	t := &out[0]
+	if tx.Dialect != Postgres {
+		if err := RecordTaskRun(ctx, tx, t.ID, q.HostID, nowUS); err != nil {
+			return nil, err
+		}
+		if err := SchedLog(ctx, tx, nowUS, t.ID, q.HostID, msg); err != nil {
+			return nil, err
+		}
+	}
+	return t, nil
 }
 
 // Refusal is a row of scheduler_task_refusals.

@@ -327,6 +327,70 @@ func TestPostgresReadsOutsideBlock(t *testing.T) {
 	}
 }
 
+// TestPostgresLastStatement: on PostgreSQL, the statement a write sends
+// just before COMMIT carries the ExecAtCommit statement, the answers count
+// and the AsyncCommit setting, in every combination of the three.
+func TestPostgresLastStatement(t *testing.T) {
+	db := hubtest.OpenDB(t, hubtest.Postgres)
+	for _, c := range []struct {
+		name         string
+		last, keeps  bool
+		async, count bool
+	}{
+		{name: "count", count: true},
+		{name: "last+count", last: true, count: true},
+		{name: "async+count", async: true, count: true},
+		{name: "last+async+count", last: true, async: true, count: true},
+		{name: "keeps", keeps: true},
+		{name: "last+keeps", last: true, keeps: true},
+		{name: "async+keeps", async: true, keeps: true},
+		{name: "last+async+keeps", last: true, async: true, keeps: true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			tx, err := db.Begin(ctx, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tx.Rollback()
+			var before, after int64
+			var holder, sync string
+			if err := tx.Get(ctx, &before, "SELECT CAST(SUM(n) AS BIGINT) FROM answers_version"); err != nil {
+				t.Fatal(err)
+			}
+			if c.last {
+				tx.ExecAtCommit("UPDATE scheduler_lease SET holder = ? WHERE id = 1", "last-"+c.name)
+			}
+			if c.keeps {
+				tx.KeepsCachedAnswers()
+			}
+			if c.async {
+				tx.AsyncCommit()
+			}
+			if err := tx.ExecLast(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := tx.Get(ctx, &after, "SELECT CAST(SUM(n) AS BIGINT) FROM answers_version"); err != nil {
+				t.Fatal(err)
+			}
+			if err := tx.Get(ctx, &holder, "SELECT COALESCE(holder, '') FROM scheduler_lease WHERE id = 1"); err != nil {
+				t.Fatal(err)
+			}
+			if err := tx.Get(ctx, &sync, "SELECT current_setting('synchronous_commit')"); err != nil {
+				t.Fatal(err)
+			}
+			if got, want := after-before, map[bool]int64{true: 1, false: 0}[c.count]; got != want {
+				t.Errorf("answers count moved by %d, want %d", got, want)
+			}
+			if got := holder == "last-"+c.name; got != c.last {
+				t.Errorf("ExecAtCommit statement ran: %v, want %v (holder %q)", got, c.last, holder)
+			}
+			if want := map[bool]string{true: "off", false: "on"}[c.async]; sync != want {
+				t.Errorf("synchronous_commit = %s, want %s", sync, want)
+			}
+		})
+	}
+}
+
 // TestPageZeroValue: a zero Page reads every row, as NoPage does; a limit
 // or an offset cuts the answer in SQL.
 func TestPageZeroValue(t *testing.T) {

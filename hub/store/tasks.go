@@ -33,8 +33,12 @@ type Task struct {
 	OwnerType *int    `db:"owner_type"`
 }
 
-const taskCols = `t.id, t.state, t.create_us, t.start_us, t.completion_us, t.channel_id, t.host_id,
-	t.parent, t.label, t.waiting, t.awaited, t.owner, t.method, t.arch, t.priority, t.weight`
+// taskColumns are the columns of Task read by default; taskCols is the
+// same with the alias t.
+const taskColumns = "id, state, create_us, start_us, completion_us, channel_id, host_id, " +
+	"parent, label, waiting, awaited, owner, method, arch, priority, weight"
+
+var taskCols = prefixCols("t", taskColumns)
 
 // NewTask is what CreateTask stores.
 type NewTask struct {
@@ -157,6 +161,60 @@ func SetTaskFields(ctx context.Context, tx *Tx, id int64, fields map[string]any,
 		}
 	}
 	return n > 0, nil
+}
+
+// OpenTask makes a task OPEN on the host, as host.openTask asks: a FREE
+// task no host holds (unless its method is in hubMethods, which the hub
+// runs itself) or one ASSIGNED to this host. It returns the task as opened,
+// with its request, or nil when it is not one of those (or not there).
+// One statement: read, check, update and read again in one round trip.
+func OpenTask(ctx context.Context, tx *Tx, id, hostID, nowUS int64, hubMethods []string) (*Task, error) {
+	args := []any{hub.TaskOpen, hostID, nowUS, id, hub.TaskFree}
+	notHub := ""
+	if len(hubMethods) > 0 {
+		in, inArgs := InList(hubMethods)
+		notHub = " AND method NOT IN " + in
+		args = append(args, inArgs...)
+	}
+	args = append(args, hub.TaskAssigned, hostID)
+	var out []Task
+	err := tx.Select(ctx, &out, "UPDATE task SET state = ?, host_id = ?, start_us = ? WHERE id = ?"+
+		" AND ((state = ? AND host_id IS NULL"+notHub+") OR (state = ? AND host_id = ?))"+
+		" RETURNING "+taskColumns+", request", args...)
+	if err != nil {
+		return nil, fmt.Errorf("open task %d: %w", id, err)
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	return &out[0], nil
+}
+
+// FinishTask ends a task OPEN on the host with state (CLOSED or FAILED),
+// its result document and completion time, and ends its run. It reports
+// false, changing nothing, when the task is not OPEN on that host. On
+// PostgreSQL it is one statement.
+func FinishTask(ctx context.Context, tx *Tx, id, hostID int64, state int, result string, nowUS int64) (bool, error) {
+	finish := "UPDATE task SET state = ?, result = ?, completion_us = ? WHERE id = ? AND state = ? AND host_id = ?"
+	args := []any{state, result, nowUS, id, hub.TaskOpen, hostID}
+	if tx.Dialect == Postgres {
+		var n int
+		err := tx.Get(ctx, &n, "WITH done AS ("+finish+" RETURNING id), "+
+			"ended AS (UPDATE scheduler_task_runs SET active = FALSE WHERE active = TRUE AND task_id IN (SELECT id FROM done)) "+
+			"SELECT COUNT(*) FROM done", args...)
+		if err != nil {
+			return false, fmt.Errorf("finish task %d: %w", id, err)
+		}
+		return n > 0, nil
+	}
+	n, err := tx.Exec(ctx, finish, args...)
+	if err != nil {
+		return false, fmt.Errorf("finish task %d: %w", id, err)
+	}
+	if n == 0 {
+		return false, nil
+	}
+	return true, EndTaskRuns(ctx, tx, id)
 }
 
 // SetChildrenAwaited sets awaited on parent's children: all of them (ids nil),
