@@ -3,10 +3,12 @@ package api_test
 import (
 	"bytes"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -497,6 +499,91 @@ func TestWaitingParentsHoldNoSlot(t *testing.T) {
 		got := call(t, b1, "host.getTask")
 		if got == nil {
 			t.Fatalf("a host whose one task waits on a subtask got nothing (FREE: %d and %d)", other, child)
+		}
+	})
+}
+
+// TestConcurrentPollsTakeEachTaskOnce: hosts polling at the same time, on
+// PostgreSQL through two hubs, never get the same task, and each task
+// taken has one active run and one "Assigning task" log message.
+func TestConcurrentPollsTakeEachTaskOnce(t *testing.T) {
+	const hosts, tasks = 8, 40
+	hubtest.ForEachBackend(t, func(t *testing.T, db *store.DB) {
+		hubs := []*hubtest.Hub{hubtest.Start(t, db)}
+		if db.Dialect == store.Postgres {
+			hubs = append(hubs, hubtest.Start(t, hubtest.OtherHub(t, db)))
+		}
+		admin := hubs[0].Admin(t)
+		seedTasks(t, db, tasks, `INSERT INTO task (state, create_us, channel_id, owner, method, request, arch, priority, weight)
+			WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %d)
+			SELECT 0, 1700000000000000 + i, 1, 1, 'job', ?, 'noarch', 20, 1.0 FROM n`)
+		hc := &http.Client{}
+		clients := make([]*xmlrpc.Client, hosts)
+		for i := range clients {
+			h := hubs[i%len(hubs)]
+			clients[i] = hostSession(t, h, admin, hc, fmt.Sprintf("poller%d.example.com", i))
+		}
+		// Each host takes a task, opens and closes it, and polls again,
+		// until none is left.
+		var mu sync.Mutex
+		taken := map[int64]int{}
+		var wg sync.WaitGroup
+		for i, c := range clients {
+			wg.Add(1)
+			go func(i int, c *xmlrpc.Client) {
+				defer wg.Done()
+				for {
+					got, err := c.Call(ctx, "host.getTask")
+					if err != nil {
+						t.Errorf("host %d: getTask: %v", i, err)
+						return
+					}
+					if got == nil {
+						return
+					}
+					id := got.(map[string]any)["id"].(int64)
+					mu.Lock()
+					taken[id]++
+					mu.Unlock()
+					if _, err := c.Call(ctx, "host.openTask", id); err != nil {
+						t.Errorf("host %d: openTask(%d): %v", i, id, err)
+						return
+					}
+					if _, err := c.Call(ctx, "host.closeTask", id, resultDocB(nil)); err != nil {
+						t.Errorf("host %d: closeTask(%d): %v", i, id, err)
+						return
+					}
+				}
+			}(i, c)
+		}
+		wg.Wait()
+		if len(taken) != tasks {
+			t.Errorf("%d tasks taken, want %d", len(taken), tasks)
+		}
+		for id, n := range taken {
+			if n != 1 {
+				t.Errorf("task %d was given %d times", id, n)
+			}
+		}
+		var runs, active, logged int
+		err := db.InTx(ctx, false, func(tx *store.Tx) error {
+			if err := tx.Get(ctx, &runs, "SELECT COUNT(*) FROM scheduler_task_runs"); err != nil {
+				return err
+			}
+			if err := tx.Get(ctx, &active, "SELECT COUNT(*) FROM scheduler_task_runs WHERE active = TRUE"); err != nil {
+				return err
+			}
+			return tx.Get(ctx, &logged, "SELECT COUNT(*) FROM scheduler_log_messages WHERE msg = 'Assigning task'")
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if runs != tasks || active != 0 || logged != tasks {
+			t.Errorf("%d runs (%d active) and %d assignment messages, want %d (0 active) and %d", runs, active, logged, tasks, tasks)
+		}
+		closed := call(t, admin, "listTasks", map[string]any{"state": []any{int64(2)}}, map[string]any{"countOnly": true})
+		if closed != int64(tasks) {
+			t.Errorf("%v tasks CLOSED, want %d", closed, tasks)
 		}
 	})
 }
