@@ -101,25 +101,33 @@ func hostUpdateHost(ctx context.Context, c *Call) (any, error) {
 	if err := c.Args.Err(); err != nil {
 		return nil, err
 	}
-	if err := store.UpdateHostStatus(ctx, c.Tx, c.HostID(), load, ready, c.d.Now().UnixMicro()); err != nil {
-		return nil, err
-	}
+	var hd *store.HostData
 	if data != nil {
-		return nil, setHostData(ctx, c, data)
+		d, err := hostData(data)
+		if err != nil {
+			return nil, err
+		}
+		hd = &d
 	}
-	return nil, nil
+	// A heartbeat is soft state, sent again a second later: like a poll,
+	// it need not wait for a disk flush.
+	c.Tx.AsyncCommit()
+	return nil, store.UpdateHostStatus(ctx, c.Tx, c.HostID(), load, ready, c.d.Now().UnixMicro(), hd)
 }
 
-func setHostData(ctx context.Context, c *Call, data map[string]any) error {
-	var maxjobs *int64
+// hostData stores data, a builder's announcement ({methods, maxjobs, …}),
+// as an XML-RPC document.
+func hostData(data map[string]any) (store.HostData, error) {
+	var d store.HostData
 	if v, ok := toInt(data["maxjobs"]); ok {
-		maxjobs = &v
+		d.MaxJobs = &v
 	}
 	var buf bytes.Buffer
 	if err := xmlrpc.EncodeResponse(&buf, data); err != nil {
-		return hub.ParameterError("cannot store host data: %v", err)
+		return d, hub.ParameterError("cannot store host data: %v", err)
 	}
-	return store.SetHostData(ctx, c.Tx, c.HostID(), maxjobs, buf.String())
+	d.Doc = buf.String()
+	return d, nil
 }
 
 func hostSetHostData(ctx context.Context, c *Call) (any, error) {
@@ -127,7 +135,11 @@ func hostSetHostData(ctx context.Context, c *Call) (any, error) {
 	if err := c.Args.Err(); err != nil {
 		return nil, err
 	}
-	return nil, setHostData(ctx, c, data)
+	d, err := hostData(data)
+	if err != nil {
+		return nil, err
+	}
+	return nil, store.SetHostData(ctx, c.Tx, c.HostID(), d)
 }
 
 // schedule runs the rate-limited maintenance pass and then, if the host has

@@ -153,19 +153,31 @@ func insertHostConfig(ctx context.Context, tx *Tx, user, hostID int64, s HostSet
 	})
 }
 
-// UpdateHostStatus records a builder's heartbeat.
-func UpdateHostStatus(ctx context.Context, tx *Tx, hostID int64, load float64, ready bool, nowUS int64) error {
-	if _, err := tx.Exec(ctx, "UPDATE host SET task_load = ?, ready = ?, update_us = ? WHERE id = ?",
-		load, ready, nowUS, hostID); err != nil {
+// HostData is what a builder announces for the scheduler: the maxjobs it
+// runs (nil: the hub's default) and its whole data document.
+type HostData struct {
+	MaxJobs *int64
+	Doc     string
+}
+
+// UpdateHostStatus records a builder's heartbeat: its load, readiness and,
+// when data is not nil, its scheduler data, in one statement.
+func UpdateHostStatus(ctx context.Context, tx *Tx, hostID int64, load float64, ready bool, nowUS int64, data *HostData) error {
+	q := "UPDATE host SET task_load = ?, ready = ?, update_us = ?"
+	args := []any{load, ready, nowUS}
+	if data != nil {
+		q += ", maxjobs = ?, data = ?"
+		args = append(args, data.MaxJobs, data.Doc)
+	}
+	if _, err := tx.Exec(ctx, q+" WHERE id = ?", append(args, hostID)...); err != nil {
 		return fmt.Errorf("update host %d: %w", hostID, err)
 	}
 	return nil
 }
 
-// SetHostData stores the builder's scheduler data (an XML-RPC document) and
-// the maxjobs it announced (nil = the hub default).
-func SetHostData(ctx context.Context, tx *Tx, hostID int64, maxjobs *int64, doc string) error {
-	if _, err := tx.Exec(ctx, "UPDATE host SET maxjobs = ?, data = ? WHERE id = ?", maxjobs, doc, hostID); err != nil {
+// SetHostData stores the builder's scheduler data.
+func SetHostData(ctx context.Context, tx *Tx, hostID int64, data HostData) error {
+	if _, err := tx.Exec(ctx, "UPDATE host SET maxjobs = ?, data = ? WHERE id = ?", data.MaxJobs, data.Doc, hostID); err != nil {
 		return fmt.Errorf("set host data %d: %w", hostID, err)
 	}
 	return nil
