@@ -82,6 +82,7 @@ func NewRegistry() *Registry {
 		metaMethods(r),
 		sessionMethods(),
 		userMethods(),
+		cgMethods(),
 		tagMethods(),
 		inheritanceMethods(),
 		packageMethods(),
