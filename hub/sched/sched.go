@@ -203,11 +203,7 @@ const (
 // RecordAssignment notes an assignment made by the scheduler (or an
 // admin's assignTask): a new task run and a log message.
 func RecordAssignment(ctx context.Context, tx *store.Tx, taskID, hostID int64, now time.Time) error {
-	nowUS := now.UnixMicro()
-	if err := store.RecordTaskRun(ctx, tx, taskID, hostID, nowUS); err != nil {
-		return err
-	}
-	return store.SchedLog(ctx, tx, nowUS, taskID, hostID, assignMsg)
+	return store.RecordAssignment(ctx, tx, taskID, hostID, now.UnixMicro(), assignMsg)
 }
 
 // assignMsg is the scheduler log's message for an assignment.

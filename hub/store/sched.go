@@ -95,11 +95,11 @@ func AssignFreeTask(ctx context.Context, tx *Tx, q PickQuery, nowUS int64, msg s
 	if tx.Dialect == Postgres {
 		// The runs' UPDATE does not see the INSERT's row: the parts of a
 		// WITH share one snapshot.
-		assign = "WITH picked AS (" + assign + `),
-		ended AS (UPDATE scheduler_task_runs SET active = FALSE WHERE active = TRUE AND task_id IN (SELECT id FROM picked)),
-		run AS (INSERT INTO scheduler_task_runs (task_id, host_id, active, create_us) SELECT id, host_id, TRUE, CAST(? AS BIGINT) FROM picked),
-		logged AS (INSERT INTO scheduler_log_messages (task_id, host_id, msg_us, msg) SELECT id, host_id, CAST(? AS BIGINT), CAST(? AS TEXT) FROM picked)
-		SELECT ` + cols + " FROM picked"
+		assign = "WITH picked AS (" + assign + "), " +
+			"ended AS (" + endRunsSQL + "(SELECT id FROM picked)), " +
+			"run AS (" + insertRunSQL + "SELECT id, host_id, TRUE, CAST(? AS BIGINT) FROM picked), " +
+			"logged AS (" + insertLogSQL + "SELECT id, host_id, CAST(? AS BIGINT), CAST(? AS TEXT) FROM picked) " +
+			"SELECT " + cols + " FROM picked"
 		args = append(args, nowUS, nowUS, msg)
 	}
 	var out []Task
@@ -111,10 +111,7 @@ func AssignFreeTask(ctx context.Context, tx *Tx, q PickQuery, nowUS int64, msg s
 	}
 	t := &out[0]
 	if tx.Dialect != Postgres {
-		if err := RecordTaskRun(ctx, tx, t.ID, q.HostID, nowUS); err != nil {
-			return nil, err
-		}
-		if err := SchedLog(ctx, tx, nowUS, t.ID, q.HostID, msg); err != nil {
+		if err := RecordAssignment(ctx, tx, t.ID, q.HostID, nowUS, msg); err != nil {
 			return nil, err
 		}
 	}

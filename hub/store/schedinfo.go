@@ -11,13 +11,31 @@ import (
 // The scheduler's record: task runs (one per assignment) and log messages,
 // and the small query views Koji's scheduler.* calls read them through.
 
+// The statements that keep the record, each written once: the calls below
+// and the one-statement task changes on PostgreSQL (AssignFreeTask,
+// FinishTask) complete them with their own rows.
+const (
+	endRunsSQL   = "UPDATE scheduler_task_runs SET active = FALSE WHERE active = TRUE AND task_id IN "
+	insertRunSQL = "INSERT INTO scheduler_task_runs (task_id, host_id, active, create_us) "
+	insertLogSQL = "INSERT INTO scheduler_log_messages (task_id, host_id, msg_us, msg) "
+)
+
+// RecordAssignment notes that task was assigned to host: a new run (any
+// active one ends) and msg in the scheduler log.
+func RecordAssignment(ctx context.Context, tx *Tx, taskID, hostID, nowUS int64, msg string) error {
+	if err := RecordTaskRun(ctx, tx, taskID, hostID, nowUS); err != nil {
+		return err
+	}
+	return SchedLog(ctx, tx, nowUS, taskID, hostID, msg)
+}
+
 // RecordTaskRun records that the scheduler assigned task to host: any run
 // of the task still active ends, and a new active one starts.
 func RecordTaskRun(ctx context.Context, tx *Tx, taskID, hostID, nowUS int64) error {
 	if err := EndTaskRuns(ctx, tx, taskID); err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, "INSERT INTO scheduler_task_runs (task_id, host_id, active, create_us) VALUES (?, ?, TRUE, ?)",
+	if _, err := tx.Exec(ctx, insertRunSQL+"VALUES (?, ?, TRUE, ?)",
 		taskID, hostID, nowUS); err != nil {
 		return fmt.Errorf("record run of task %d: %w", taskID, err)
 	}
@@ -30,7 +48,7 @@ func EndTaskRuns(ctx context.Context, tx *Tx, taskIDs ...int64) error {
 		return nil
 	}
 	in, args := InList(taskIDs)
-	if _, err := tx.Exec(ctx, "UPDATE scheduler_task_runs SET active = FALSE WHERE active = TRUE AND task_id IN "+in, args...); err != nil {
+	if _, err := tx.Exec(ctx, endRunsSQL+in, args...); err != nil {
 		return fmt.Errorf("end task runs: %w", err)
 	}
 	return nil
@@ -58,7 +76,7 @@ func SchedLog(ctx context.Context, tx *Tx, nowUS, taskID, hostID int64, msg stri
 	if hostID != 0 {
 		h = hostID
 	}
-	if _, err := tx.Exec(ctx, "INSERT INTO scheduler_log_messages (task_id, host_id, msg_us, msg) VALUES (?, ?, ?, ?)",
+	if _, err := tx.Exec(ctx, insertLogSQL+"VALUES (?, ?, ?, ?)",
 		t, h, nowUS, msg); err != nil {
 		return fmt.Errorf("scheduler log: %w", err)
 	}

@@ -200,7 +200,7 @@ func FinishTask(ctx context.Context, tx *Tx, id, hostID int64, state int, result
 	if tx.Dialect == Postgres {
 		var n int
 		err := tx.Get(ctx, &n, "WITH done AS ("+finish+" RETURNING id), "+
-			"ended AS (UPDATE scheduler_task_runs SET active = FALSE WHERE active = TRUE AND task_id IN (SELECT id FROM done)) "+
+			"ended AS ("+endRunsSQL+"(SELECT id FROM done)) "+
 			"SELECT COUNT(*) FROM done", args...)
 		if err != nil {
 			return false, fmt.Errorf("finish task %d: %w", id, err)
