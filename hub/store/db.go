@@ -353,6 +353,54 @@ func (t *Tx) seeQuery(query string, args []any) {
 	}
 }
 
+// eachRow runs a read query, scanning each row into dest (by position)
+// and then calling each. It is for answers of thousands of rows: on
+// PostgreSQL, a read transaction hands the query to pgx itself, past
+// database/sql, whose conversions of every value cost about as much as
+// the rest of reading a row.
+func (t *Tx) eachRow(ctx context.Context, query string, args []any, dest []any, each func() error) error {
+	t.seeQuery(query, args)
+	query = t.q().Rebind(query)
+	if t.Dialect == Postgres && t.conn != nil {
+		// The connection is the transaction's own, in its block if
+		// block began one.
+		return t.conn.Raw(func(dc any) error {
+			c, ok := dc.(*stdlib.Conn)
+			if !ok {
+				return fmt.Errorf("postgres connection is a %T", dc)
+			}
+			rows, err := c.Conn().Query(ctx, query, args...)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+				if err := rows.Scan(dest...); err != nil {
+					return err
+				}
+				if err := each(); err != nil {
+					return err
+				}
+			}
+			return rows.Err()
+		})
+	}
+	rows, err := t.q().QueryxContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return err
+		}
+		if err := each(); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
 // Get scans one row into dest. Queries use ? placeholders on every backend.
 func (t *Tx) Get(ctx context.Context, dest any, query string, args ...any) error {
 	t.seeQuery(query, args)

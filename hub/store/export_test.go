@@ -13,7 +13,7 @@ func (t *Tx) SetQueryHook(f func(query string, args []any)) func() {
 // the latest-only path Tagged takes.
 func TaggedByWindow(ctx context.Context, tx *Tx, q TaggedQuery) ([]*TaggedBuild, error) {
 	with, args := taggedSQL(q, tx.Dialect)
-	return readTaggedBuilds(ctx, tx, with, args, q)
+	return readTaggedBuilds(ctx, tx, with, args, false, q)
 }
 
 // ExecLast runs what Commit runs just before COMMIT, without committing.

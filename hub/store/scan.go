@@ -1,6 +1,10 @@
 package store
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/jackc/pgx/v5/pgtype"
+)
 
 // Scan targets for answers of tens of thousands of rows. database/sql
 // fills an *int64 or *int through reflection, and a nullable **int64
@@ -19,6 +23,15 @@ func (c intCol[T]) Scan(src any) error {
 	return nil
 }
 
+// ScanInt64 is Scan for pgx itself (see Tx.eachRow).
+func (c intCol[T]) ScanInt64(v pgtype.Int8) error {
+	if !v.Valid {
+		return fmt.Errorf("integer column holds NULL")
+	}
+	*c.p = T(v.Int64)
+	return nil
+}
+
 // optIntCol scans a nullable integer column into *p (nil for NULL).
 type optIntCol struct{ p **int64 }
 
@@ -31,5 +44,16 @@ func (c optIntCol) Scan(src any) error {
 	default:
 		return fmt.Errorf("integer column holds %T", src)
 	}
+	return nil
+}
+
+// ScanInt64 is Scan for pgx itself (see Tx.eachRow).
+func (c optIntCol) ScanInt64(v pgtype.Int8) error {
+	if !v.Valid {
+		*c.p = nil
+		return nil
+	}
+	n := v.Int64
+	*c.p = &n
 	return nil
 }

@@ -21,9 +21,10 @@ var TagListing = Versioned{Table: "tag_listing", TagColumn: "tag_id", derived: k
 // each package) that a tag_listing write may have changed: those of the
 // written tag and, when the write names a build or package, that package.
 func keepTagLatest(ctx context.Context, tx *Tx, cols map[string]any) error {
-	var c conds
+	var c, fill conds
 	if tag, ok := cols["tag_id"]; ok {
 		c.add("tag_id = ?", tag)
+		fill.add("tl.tag_id = ?", tag)
 	}
 	pkg, ok := cols["pkg_id"]
 	if build, byBuild := cols["build_id"]; !ok && byBuild {
@@ -35,6 +36,7 @@ func keepTagLatest(ctx context.Context, tx *Tx, cols map[string]any) error {
 	}
 	if ok {
 		c.add("pkg_id = ?", pkg)
+		fill.add("tl.pkg_id = ?", pkg)
 	}
 	if err := lockTagLatest(ctx, tx, cols["tag_id"], pkg, ok); err != nil {
 		return err
@@ -42,15 +44,48 @@ func keepTagLatest(ctx context.Context, tx *Tx, cols map[string]any) error {
 	if _, err := tx.Exec(ctx, "DELETE FROM tag_latest"+c.where(), c.args...); err != nil {
 		return fmt.Errorf("clear tag_latest: %w", err)
 	}
+	return fillTagLatest(ctx, tx, fill)
+}
+
+// fillTagLatest inserts the tag_latest rows of the listings c selects
+// (their columns prefixed tl.), copying what answers say of each build.
+func fillTagLatest(ctx context.Context, tx *Tx, c conds) error {
 	// Newest means the latest event, then the highest build id.
-	c.add(`active = TRUE AND NOT EXISTS (SELECT 1 FROM tag_listing n WHERE n.tag_id = tl.tag_id
+	c.add(`tl.active = TRUE AND NOT EXISTS (SELECT 1 FROM tag_listing n WHERE n.tag_id = tl.tag_id
 		AND n.pkg_id = tl.pkg_id AND n.active = TRUE AND (n.create_event > tl.create_event
 		OR (n.create_event = tl.create_event AND n.build_id > tl.build_id)))`)
-	if _, err := tx.Exec(ctx, `INSERT INTO tag_latest (tag_id, pkg_id, build_id, create_event)
-		SELECT tag_id, pkg_id, build_id, create_event FROM tag_listing tl`+c.where(), c.args...); err != nil {
+	q := `INSERT INTO tag_latest (tag_id, pkg_id, build_id, create_event, ` + tagLatestCopies + `)
+		SELECT tl.tag_id, tl.pkg_id, tl.build_id, tl.create_event, p.name, b.version, b.release, b.epoch,
+		b.draft, b.state, b.task_id, b.owner, b.create_event, e.time_us, b.start_us, b.completion_us,
+		b.promotion_us, b.promoter, b.volume_id
+		FROM tag_listing tl JOIN build b ON b.id = tl.build_id JOIN package p ON p.id = b.pkg_id
+		JOIN events e ON e.id = b.create_event` + c.where()
+	if tx.Dialect == Postgres {
+		// A build changed by a transaction not yet committed would be
+		// copied as it was, and that transaction's trigger (migration
+		// 0018) cannot see the row inserted here: wait for it instead,
+		// and copy what it committed.
+		q += " FOR SHARE OF b"
+	}
+	if _, err := tx.Exec(ctx, q, c.args...); err != nil {
 		return fmt.Errorf("fill tag_latest: %w", err)
 	}
 	return nil
+}
+
+// tagLatestCopies are the columns of tag_latest copied from a build, its
+// package and its creation event, in the order readTaggedBuilds reads
+// them (see migration 0017).
+const tagLatestCopies = "pkg_name, version, release, epoch, draft, state, task_id, owner, build_event, build_us, " +
+	"start_us, completion_us, promotion_us, promoter, volume_id"
+
+// RebuildTagLatest refills tag_latest from tag_listing, for tools and
+// tests that write listings in bulk with SQL of their own.
+func RebuildTagLatest(ctx context.Context, tx *Tx) error {
+	if _, err := tx.Exec(ctx, "DELETE FROM tag_latest"); err != nil {
+		return fmt.Errorf("clear tag_latest: %w", err)
+	}
+	return fillTagLatest(ctx, tx, conds{})
 }
 
 // lockTagLatest serialises, across hubs, the upkeep of one tag's
@@ -352,34 +387,35 @@ func latestOnly(q TaggedQuery) bool {
 const idShift = "4294967296"
 
 // latestSQL is taggedSQL for latestOnly queries. For now it reads
-// tag_latest; at a past event, the covering index of tag_listing: per tag
-// and package the newest listing, then per package the one of the tag
-// first in the walk. Build states are not looked at: a listed build is
+// tag_latest, whose rows also carry what the answer says of each build
+// (copies is then true: sel has those columns, and readTaggedBuilds need
+// not join build, package and events for every row); at a past event,
+// the covering index of tag_listing: per tag and package the newest
+// listing, then per package the one of the tag first in the walk. Build states are not looked at: a listed build is
 // COMPLETE (tagging requires it and a tagged build cannot be deleted),
 // except in history, where a build may have been deleted since; Tagged
 // checks the chosen builds and falls back to taggedSQL when one is not
 // COMPLETE.
-func latestSQL(q TaggedQuery, d Dialect) (string, []any) {
+func latestSQL(q TaggedQuery, d Dialect) (with string, args []any, copies bool) {
 	var b strings.Builder
 	b.WriteString("WITH ")
-	args := listedSQL(&b, q, d)
+	args = listedSQL(&b, q, d)
 	if q.Event == nil {
 		// Now, each tag's newest listing of each package is kept in
 		// tag_latest: only the walk is left to follow.
-		first, fargs := firstAlongWalk(d, "tag_latest", "pkg_id", "pkg_id, build_id, create_event", q.Tags, nil)
-		b.WriteString("best AS ")
-		if d == SQLite && q.ListTags != nil {
-			// Otherwise SQLite pushes the package-list filter below into
-			// each part of the walk's UNION ALL and builds the list once
-			// per part.
-			b.WriteString("MATERIALIZED ")
-		}
-		b.WriteString("(" + first + "), sel AS (SELECT build_id, create_event AS listing_event, depth, pkg_id FROM best")
+		first, fargs := firstAlongWalk(d, "tag_latest", "pkg_id", "pkg_id, build_id, create_event, "+tagLatestCopies, q.Tags, nil)
+		// SQLite pushes the package-list filter below into each part of
+		// the walk's UNION ALL, building the list once per part; yet
+		// materializing the walk's wide rows costs more, and so does
+		// materializing the list (8% more instructions for the latest
+		// builds of the benchmark's tag).
+		b.WriteString("best AS (" + first + "), sel AS (SELECT build_id, create_event AS listing_event, depth, pkg_id, " +
+			tagLatestCopies + " FROM best")
 		if q.ListTags != nil {
 			b.WriteString(" WHERE pkg_id IN (SELECT package_id FROM listed)")
 		}
 		b.WriteString(")")
-		return b.String(), append(args, fargs...)
+		return b.String(), append(args, fargs...), true
 	}
 	in, inArgs, depth, depthArgs := walkDepth("tl.tag_id", q.Tags)
 	asOf, aargs := AsOf("tl", q.Event)
@@ -398,7 +434,7 @@ func latestSQL(q TaggedQuery, d Dialect) (string, []any) {
 		b.WriteString(" WHERE pkg_id IN (SELECT package_id FROM listed)")
 	}
 	b.WriteString(")")
-	return b.String(), args
+	return b.String(), args, false
 }
 
 // taggedSQL builds a WITH clause whose last table, sel, holds the
@@ -468,17 +504,26 @@ func Tagged(ctx context.Context, tx *Tx, q TaggedQuery) ([]*TaggedBuild, error) 
 	if len(q.Tags) == 0 {
 		return nil, nil
 	}
-	if q.Package == nil {
-		// One package's builds are few; the planner's defaults suit them,
-		// and tuning would cost a transaction block (on PostgreSQL, two
-		// more round trips, for BEGIN and ROLLBACK).
-		if err := bigAnswerPlans(ctx, tx); err != nil {
-			return nil, err
+	// Answers that join build for every row get the planner tuned for
+	// them; one package's builds are few, and the planner's defaults suit
+	// them and tag_latest's copies (tuning would cost a transaction block:
+	// on PostgreSQL, two more round trips, for BEGIN and ROLLBACK).
+	planned := false
+	plan := func() error {
+		if planned || q.Package != nil {
+			return nil
 		}
+		planned = true
+		return bigAnswerPlans(ctx, tx)
 	}
 	if latestOnly(q) {
-		with, args := latestSQL(q, tx.Dialect)
-		out, err := readTaggedBuilds(ctx, tx, with, args, q)
+		with, args, copies := latestSQL(q, tx.Dialect)
+		if !copies {
+			if err := plan(); err != nil {
+				return nil, err
+			}
+		}
+		out, err := readTaggedBuilds(ctx, tx, with, args, copies, q)
 		if err != nil {
 			return nil, err
 		}
@@ -486,8 +531,11 @@ func Tagged(ctx context.Context, tx *Tx, q TaggedQuery) ([]*TaggedBuild, error) 
 			return out, nil
 		}
 	}
+	if err := plan(); err != nil {
+		return nil, err
+	}
 	with, args := taggedSQL(q, tx.Dialect)
-	return readTaggedBuilds(ctx, tx, with, args, q)
+	return readTaggedBuilds(ctx, tx, with, args, false, q)
 }
 
 func allComplete(builds []*TaggedBuild) bool {
@@ -504,23 +552,25 @@ func allComplete(builds []*TaggedBuild) bool {
 // rather than four more joins per row, and the order is made here rather
 // than by sorting whole result rows: answers run to tens of thousands of
 // builds.
-func readTaggedBuilds(ctx context.Context, tx *Tx, with string, args []any, q TaggedQuery) ([]*TaggedBuild, error) {
+func readTaggedBuilds(ctx context.Context, tx *Tx, with string, args []any, copies bool, q TaggedQuery) ([]*TaggedBuild, error) {
 	// Every column costs time on every row: the tag comes from the depth
 	// (its place in q.Tags), and extra only when asked for.
-	extra := ""
-	if q.Extra {
-		extra = ", b.extra"
-	}
-	rows, err := tx.Query(ctx, with+` SELECT b.id, b.pkg_id, p.name, b.version, b.release, b.epoch, b.draft, b.state,
+	query := with + ` SELECT b.id, b.pkg_id, p.name, b.version, b.release, b.epoch, b.draft, b.state,
 		b.task_id, b.owner, b.create_event, e.time_us, b.start_us, b.completion_us, b.promotion_us, b.promoter,
-		b.volume_id, sel.listing_event, sel.depth`+extra+`
-		FROM sel JOIN build b ON b.id = sel.build_id
+		b.volume_id, sel.listing_event, sel.depth`
+	from := ` FROM sel JOIN build b ON b.id = sel.build_id
 		JOIN package p ON p.id = b.pkg_id
-		JOIN events e ON e.id = b.create_event`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("read tagged builds: %w", err)
+		JOIN events e ON e.id = b.create_event`
+	if copies {
+		query = with + " SELECT sel.build_id, sel.pkg_id, " + prefixCols("sel", tagLatestCopies) + ", sel.listing_event, sel.depth"
+		from = " FROM sel"
+		if q.Extra {
+			from += " JOIN build b ON b.id = sel.build_id"
+		}
 	}
-	defer rows.Close()
+	if q.Extra {
+		query += ", b.extra"
+	}
 	// Each row is scanned into cur, by position, then copied into a block
 	// of rows allocated at once. Collected as pointers: growing and sorting
 	// a slice of whole rows would copy each row many times.
@@ -537,13 +587,9 @@ func readTaggedBuilds(ctx context.Context, tx *Tx, with string, args []any, q Ta
 	var found []*TaggedBuild
 	var block []TaggedBuild
 	users, tags := map[int64]string{}, map[int64]string{}
-	for rows.Next() {
-		cur = TaggedBuild{}
-		if err := rows.Scan(dest...); err != nil {
-			return nil, fmt.Errorf("read tagged builds: %w", err)
-		}
+	err := tx.eachRow(ctx, query+from, args, dest, func() error {
 		if cur.Depth < 0 || cur.Depth >= len(q.Tags) {
-			return nil, fmt.Errorf("read tagged builds: depth %d outside a walk of %d tags", cur.Depth, len(q.Tags))
+			return fmt.Errorf("depth %d outside a walk of %d tags", cur.Depth, len(q.Tags))
 		}
 		cur.TagID = q.Tags[cur.Depth]
 		if len(block) == 0 {
@@ -558,11 +604,13 @@ func readTaggedBuilds(ctx context.Context, tx *Tx, with string, args []any, q Ta
 		}
 		tags[r.TagID] = ""
 		found = append(found, r)
-	}
-	if err := rows.Err(); err != nil {
+		// Columns NULL in the next row must not keep this row's values.
+		cur = TaggedBuild{}
+		return nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("read tagged builds: %w", err)
 	}
-	rows.Close()
 	if len(found) == 0 {
 		return nil, nil
 	}
