@@ -375,8 +375,10 @@ func (t *Tx) eachRow(ctx context.Context, query string, args []any, dest []any, 
 			}
 			defer rows.Close()
 			for rows.Next() {
-				if err := rows.Scan(dest...); err != nil {
-					return err
+				if !scanBinary(rows.FieldDescriptions(), rows.RawValues(), dest) {
+					if err := rows.Scan(dest...); err != nil {
+						return err
+					}
 				}
 				if err := each(); err != nil {
 					return err

@@ -1,7 +1,10 @@
 package store
 
 import (
+	"encoding/binary"
 	"fmt"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/jackc/pgx/v5/pgtype"
 )
@@ -56,4 +59,90 @@ func (c optIntCol) ScanInt64(v pgtype.Int8) error {
 	n := v.Int64
 	*c.p = &n
 	return nil
+}
+
+// scanBinary fills dest from one row of pgx's raw values when every column
+// is one it decodes here: integers and booleans in PostgreSQL's binary
+// format and text, into intCol, *int64, optIntCol, *string, **string or
+// *bool. It reports
+// false, having changed nothing that matters, for any other row; Scan then
+// reads it.
+func scanBinary(fields []pgconn.FieldDescription, raw [][]byte, dest []any) bool {
+	if len(fields) != len(dest) || len(raw) != len(dest) {
+		return false
+	}
+	for _, f := range fields {
+		if f.Format != pgtype.BinaryFormatCode && f.DataTypeOID != pgtype.TextOID {
+			return false
+		}
+	}
+	for i, d := range dest {
+		v, oid := raw[i], fields[i].DataTypeOID
+		switch t := d.(type) {
+		case intCol[int64]:
+			n, ok := binaryInt(oid, v)
+			if !ok {
+				return false
+			}
+			*t.p = n
+		case *int64:
+			n, ok := binaryInt(oid, v)
+			if !ok {
+				return false
+			}
+			*t = n
+		case intCol[int]:
+			n, ok := binaryInt(oid, v)
+			if !ok {
+				return false
+			}
+			*t.p = int(n)
+		case optIntCol:
+			if v == nil {
+				*t.p = nil
+				continue
+			}
+			n, ok := binaryInt(oid, v)
+			if !ok {
+				return false
+			}
+			*t.p = &n
+		case *string:
+			if v == nil || (oid != pgtype.TextOID && oid != pgtype.VarcharOID) {
+				return false
+			}
+			*t = string(v)
+		case **string:
+			if v == nil {
+				*t = nil
+				continue
+			}
+			if oid != pgtype.TextOID && oid != pgtype.VarcharOID {
+				return false
+			}
+			s := string(v)
+			*t = &s
+		case *bool:
+			if oid != pgtype.BoolOID || len(v) != 1 {
+				return false
+			}
+			*t = v[0] == 1
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// binaryInt decodes a NOT NULL int8, int4 or int2 in binary format.
+func binaryInt(oid uint32, v []byte) (int64, bool) {
+	switch {
+	case oid == pgtype.Int8OID && len(v) == 8:
+		return int64(binary.BigEndian.Uint64(v)), true
+	case oid == pgtype.Int4OID && len(v) == 4:
+		return int64(int32(binary.BigEndian.Uint32(v))), true
+	case oid == pgtype.Int2OID && len(v) == 2:
+		return int64(int16(binary.BigEndian.Uint16(v))), true
+	}
+	return 0, false
 }
