@@ -63,6 +63,67 @@ func BenchmarkLatestTagged50k(b *testing.B) {
 	}
 }
 
+// BenchmarkLatestTagged50kStores asks the two questions of both
+// stores in turn, call by call, with the result cache off: on a shared
+// machine whose speed drifts from minute to minute, stores measured one
+// after the other are not measured alike. It reports each store's median
+// call and PostgreSQL's median over SQLite's (postgres/sqlite; the target
+// is at most 1).
+func BenchmarkLatestTagged50kStores(b *testing.B) {
+	type hub struct {
+		d   *api.Dispatcher
+		top int64
+	}
+	var hubs []hub
+	for _, backend := range hubtest.Backends {
+		db := hubtest.OpenDB(b, backend)
+		d := benchDispatcher(b, db, func(c *api.Config) { c.ResultCacheRows = 0 })
+		hubs = append(hubs, hub{d, loadTagged50k(b, db)})
+	}
+	for _, m := range []struct {
+		name string
+		opts map[string]any
+	}{
+		{"listTagged", map[string]any{"__starstar": true, "inherit": true, "latest": true}},
+		{"getLatestBuilds", nil},
+	} {
+		b.Run(m.name, func(b *testing.B) {
+			call := func(h hub) int {
+				params := []any{h.top}
+				if m.opts != nil {
+					params = append(params, m.opts)
+				}
+				return hubtest.Len(handle(b, h.d, m.name, params...))
+			}
+			for i, h := range hubs {
+				if n := call(h); n != 10000-100 {
+					b.Fatalf("%s on %s has %d builds, want %d", m.name, hubtest.Backends[i], n, 10000-100)
+				}
+			}
+			took := make([][]time.Duration, len(hubs))
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				// Each store goes first every other round, so neither
+				// always follows the other's garbage.
+				for k := range hubs {
+					j := (i + k) % len(hubs)
+					start := time.Now()
+					call(hubs[j])
+					took[j] = append(took[j], time.Since(start))
+				}
+			}
+			b.StopTimer()
+			median := map[hubtest.Backend]float64{}
+			for j, t := range took {
+				slices.Sort(t)
+				median[hubtest.Backends[j]] = float64(t[len(t)/2].Nanoseconds())
+				b.ReportMetric(median[hubtest.Backends[j]], string(hubtest.Backends[j])+"-median-ns")
+			}
+			b.ReportMetric(median[hubtest.Postgres]/median[hubtest.SQLite], "postgres/sqlite")
+		})
+	}
+}
+
 // BenchmarkLatestTagged50kHTTP is the same question as a Koji client asks
 // it: an XML-RPC call over HTTP, timed until the whole answer (9,900 build
 // structs, about 19 MB of XML) has been read, not decoded. It shows what
