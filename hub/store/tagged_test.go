@@ -598,6 +598,24 @@ func TestTagLatestCopiesWaitForBuildChange(t *testing.T) {
 	if err := store.SetBuildFields(ctx, change, b, map[string]any{"owner": owner}); err != nil {
 		t.Fatal(err)
 	}
+	done := startBlocked(t, db, "the tagging", func(tx *store.Tx) error {
+		return store.TagListing.Insert(ctx, tx, w.user, map[string]any{"tag_id": tag, "build_id": b, "pkg_id": p})
+	})
+	if err := change.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("tagging failed after a concurrent build change: %v", err)
+	}
+	checkTagLatest(t, db, 0)
+}
+
+// startBlocked runs work in a write transaction of its own, on another
+// goroutine, and returns once that transaction waits for a lock (which
+// the caller holds); the channel then gives work's result. what names the
+// work in the test's failures.
+func startBlocked(t *testing.T, db *store.DB, what string, work func(tx *store.Tx) error) <-chan error {
+	t.Helper()
 	pid := make(chan int64, 1)
 	done := make(chan error, 1)
 	go func() {
@@ -607,34 +625,28 @@ func TestTagLatestCopiesWaitForBuildChange(t *testing.T) {
 				return err
 			}
 			pid <- id
-			return store.TagListing.Insert(ctx, tx, w.user, map[string]any{"tag_id": tag, "build_id": b, "pkg_id": p})
+			return work(tx)
 		})
 	}()
-	var tagger int64
+	var backend int64
 	select {
-	case tagger = <-pid:
+	case backend = <-pid:
 	case err := <-done:
-		t.Fatalf("the tagging ended before it began: %v", err)
+		t.Fatalf("%s ended before it began: %v", what, err)
 	}
 	for waiting := false; !waiting; {
 		if err := db.InTx(ctx, false, func(tx *store.Tx) error {
-			return tx.Get(ctx, &waiting, "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = ? AND NOT granted)", tagger)
+			return tx.Get(ctx, &waiting, "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = ? AND NOT granted)", backend)
 		}); err != nil {
 			t.Fatal(err)
 		}
 		select {
 		case err := <-done:
-			t.Fatalf("the tagging did not wait for the uncommitted build change (err %v)", err)
+			t.Fatalf("%s did not wait for the other transaction (err %v)", what, err)
 		case <-time.After(5 * time.Millisecond):
 		}
 	}
-	if err := change.Commit(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := <-done; err != nil {
-		t.Fatalf("tagging failed after a concurrent build change: %v", err)
-	}
-	checkTagLatest(t, db, 0)
+	return done
 }
 
 // TestTagLatestWholeTagRewriteWaits: a rewrite of a whole tag's
@@ -659,38 +671,11 @@ func TestTagLatestWholeTagRewriteWaits(t *testing.T) {
 	if err := store.TagListing.Insert(ctx, tagging, w.user, map[string]any{"tag_id": tag, "build_id": newer, "pkg_id": p}); err != nil {
 		t.Fatal(err)
 	}
-	pid := make(chan int64, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- db.InTx(ctx, true, func(tx *store.Tx) error {
-			var id int64
-			if err := tx.Get(ctx, &id, "SELECT pg_backend_pid()"); err != nil {
-				return err
-			}
-			pid <- id
-			_, err := store.TagListing.Revoke(ctx, tx, w.user, map[string]any{"tag_id": tag})
-			return err
-		})
-	}()
 	// Commit the tagging only once the rewrite waits for it.
-	var rewriter int64
-	select {
-	case rewriter = <-pid:
-	case err := <-done:
-		t.Fatalf("the rewrite ended before it began: %v", err)
-	}
-	for waiting := false; !waiting; {
-		if err := db.InTx(ctx, false, func(tx *store.Tx) error {
-			return tx.Get(ctx, &waiting, "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = ? AND NOT granted)", rewriter)
-		}); err != nil {
-			t.Fatal(err)
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("the rewrite did not wait for the uncommitted tagging (err %v)", err)
-		case <-time.After(5 * time.Millisecond):
-		}
-	}
+	done := startBlocked(t, db, "the rewrite", func(tx *store.Tx) error {
+		_, err := store.TagListing.Revoke(ctx, tx, w.user, map[string]any{"tag_id": tag})
+		return err
+	})
 	if err := tagging.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
