@@ -145,6 +145,13 @@ func TestLatestFromListingsMatchesWindow(t *testing.T) {
 		deleted := 0
 		err := db.InTx(ctx, true, func(tx *store.Tx) error {
 			for b := range w.pkgOf {
+				// Some builds have extra, which the latest-only path
+				// reads from build itself when asked for.
+				if b%3 == 0 {
+					if err := store.SetBuildFields(ctx, tx, b, map[string]any{"extra": fmt.Sprintf(`{"n": %d}`, b)}); err != nil {
+						return err
+					}
+				}
 				inTag := false
 				for _, tag := range w.tags {
 					inTag = inTag || tagged[[2]int64{tag, b}]
@@ -178,6 +185,24 @@ func TestLatestFromListingsMatchesWindow(t *testing.T) {
 				}
 				if !reflect.DeepEqual(got, want) {
 					t.Errorf("event %v: latest-only path gives\n%v\nthe general query\n%v", ev, summary(got), summary(want))
+				}
+				qx := w.query(ev)
+				qx.Extra = true
+				gotX, err := store.Tagged(ctx, tx, qx)
+				if err != nil {
+					return err
+				}
+				wantX, err := store.TaggedByWindow(ctx, tx, qx)
+				if err != nil {
+					return err
+				}
+				if !reflect.DeepEqual(gotX, wantX) {
+					t.Errorf("event %v, with extra: latest-only path gives\n%v\nthe general query\n%v", ev, summary(gotX), summary(wantX))
+				}
+				for _, b := range gotX {
+					if (b.Extra != nil) != (b.ID%3 == 0) {
+						t.Errorf("event %v: build %d has extra %v", ev, b.ID, b.Extra)
+					}
 				}
 				if len(got) > 0 {
 					nonEmpty++
