@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5/pgconn"
-
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
@@ -64,9 +63,8 @@ func (c optIntCol) ScanInt64(v pgtype.Int8) error {
 // scanBinary fills dest from one row of pgx's raw values when every column
 // is one it decodes here: integers and booleans in PostgreSQL's binary
 // format and text, into intCol, *int64, optIntCol, *string, **string or
-// *bool. It reports
-// false, having changed nothing that matters, for any other row; Scan then
-// reads it.
+// *bool. For any other row it reports false, having changed nothing that
+// matters: Scan then reads the row, filling every target again.
 func scanBinary(fields []pgconn.FieldDescription, raw [][]byte, dest []any) bool {
 	if len(fields) != len(dest) || len(raw) != len(dest) {
 		return false

@@ -54,12 +54,9 @@ func fillTagLatest(ctx context.Context, tx *Tx, c conds) error {
 	c.add(`tl.active = TRUE AND NOT EXISTS (SELECT 1 FROM tag_listing n WHERE n.tag_id = tl.tag_id
 		AND n.pkg_id = tl.pkg_id AND n.active = TRUE AND (n.create_event > tl.create_event
 		OR (n.create_event = tl.create_event AND n.build_id > tl.build_id)))`)
-	q := `INSERT INTO tag_latest (tag_id, pkg_id, build_id, create_event, ` + tagLatestCopies + `)
-		SELECT tl.tag_id, tl.pkg_id, tl.build_id, tl.create_event, p.name, b.version, b.release, b.epoch,
-		b.draft, b.state, b.task_id, b.owner, b.create_event, e.time_us, b.start_us, b.completion_us,
-		b.promotion_us, b.promoter, b.volume_id
-		FROM tag_listing tl JOIN build b ON b.id = tl.build_id JOIN package p ON p.id = b.pkg_id
-		JOIN events e ON e.id = b.create_event` + c.where()
+	q := "INSERT INTO tag_latest (tag_id, pkg_id, build_id, create_event, " + tagLatestCopies + ")" +
+		" SELECT tl.tag_id, tl.pkg_id, tl.build_id, tl.create_event, " + buildAnswerCols +
+		" FROM tag_listing tl JOIN build b ON b.id = tl.build_id" + buildAnswerJoins + c.where()
 	if tx.Dialect == Postgres {
 		// A build changed by a transaction not yet committed would be
 		// copied as it was, and that transaction's trigger (migration
@@ -73,11 +70,17 @@ func fillTagLatest(ctx context.Context, tx *Tx, c conds) error {
 	return nil
 }
 
-// tagLatestCopies are the columns of tag_latest copied from a build, its
-// package and its creation event, in the order readTaggedBuilds reads
-// them (see migration 0017).
-const tagLatestCopies = "pkg_name, version, release, epoch, draft, state, task_id, owner, build_event, build_us, " +
-	"start_us, completion_us, promotion_us, promoter, volume_id"
+// What an answer says of a build besides its id and package id, in the
+// order readTaggedBuilds reads it: from build b joined to its package p
+// and creation event e (buildAnswerCols, buildAnswerJoins), or from
+// tag_latest's copies of the same (tagLatestCopies, migration 0017).
+const (
+	buildAnswerCols = "p.name, b.version, b.release, b.epoch, b.draft, b.state, b.task_id, b.owner, b.create_event, " +
+		"e.time_us, b.start_us, b.completion_us, b.promotion_us, b.promoter, b.volume_id"
+	buildAnswerJoins = " JOIN package p ON p.id = b.pkg_id JOIN events e ON e.id = b.create_event"
+	tagLatestCopies  = "pkg_name, version, release, epoch, draft, state, task_id, owner, build_event, build_us, " +
+		"start_us, completion_us, promotion_us, promoter, volume_id"
+)
 
 // RebuildTagLatest refills tag_latest from tag_listing, for tools and
 // tests that write listings in bulk with SQL of their own.
@@ -391,11 +394,11 @@ const idShift = "4294967296"
 // (copies is then true: sel has those columns, and readTaggedBuilds need
 // not join build, package and events for every row); at a past event,
 // the covering index of tag_listing: per tag and package the newest
-// listing, then per package the one of the tag first in the walk. Build states are not looked at: a listed build is
-// COMPLETE (tagging requires it and a tagged build cannot be deleted),
-// except in history, where a build may have been deleted since; Tagged
-// checks the chosen builds and falls back to taggedSQL when one is not
-// COMPLETE.
+// listing, then per package the one of the tag first in the walk. Build
+// states are not looked at: a listed build is COMPLETE (tagging requires
+// it and a tagged build cannot be deleted), except in history, where a
+// build may have been deleted since; Tagged checks the chosen builds and
+// falls back to taggedSQL when one is not COMPLETE.
 func latestSQL(q TaggedQuery, d Dialect) (with string, args []any, copies bool) {
 	var b strings.Builder
 	b.WriteString("WITH ")
@@ -555,12 +558,8 @@ func allComplete(builds []*TaggedBuild) bool {
 func readTaggedBuilds(ctx context.Context, tx *Tx, with string, args []any, copies bool, q TaggedQuery) ([]*TaggedBuild, error) {
 	// Every column costs time on every row: the tag comes from the depth
 	// (its place in q.Tags), and extra only when asked for.
-	query := with + ` SELECT b.id, b.pkg_id, p.name, b.version, b.release, b.epoch, b.draft, b.state,
-		b.task_id, b.owner, b.create_event, e.time_us, b.start_us, b.completion_us, b.promotion_us, b.promoter,
-		b.volume_id, sel.listing_event, sel.depth`
-	from := ` FROM sel JOIN build b ON b.id = sel.build_id
-		JOIN package p ON p.id = b.pkg_id
-		JOIN events e ON e.id = b.create_event`
+	query := with + " SELECT b.id, b.pkg_id, " + buildAnswerCols + ", sel.listing_event, sel.depth"
+	from := " FROM sel JOIN build b ON b.id = sel.build_id" + buildAnswerJoins
 	if copies {
 		query = with + " SELECT sel.build_id, sel.pkg_id, " + prefixCols("sel", tagLatestCopies) + ", sel.listing_event, sel.depth"
 		from = " FROM sel"
@@ -604,7 +603,8 @@ func readTaggedBuilds(ctx context.Context, tx *Tx, with string, args []any, copi
 		}
 		tags[r.TagID] = ""
 		found = append(found, r)
-		// Columns NULL in the next row must not keep this row's values.
+		// The next row starts from zero, as this one did: the scan
+		// fills only the selected columns.
 		cur = TaggedBuild{}
 		return nil
 	})
