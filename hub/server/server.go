@@ -110,7 +110,7 @@ func (s *Server) respond(w http.ResponseWriter, r *http.Request, req *api.Reques
 		s.writeFault(w, &hub.Fault{Code: hub.CodeInternal, Msg: fmt.Sprintf("<class 'TypeError'>: %v", err)})
 		return
 	}
-	writeXML(w, doc.Len(), doc)
+	writeXML(w, doc)
 }
 
 // serveUpload hands a raw upload (query parameters, body = the chunk) to the
@@ -137,12 +137,19 @@ func (s *Server) writeFault(w http.ResponseWriter, f *hub.Fault) {
 		plain(w, http.StatusInternalServerError, "cannot encode fault\n")
 		return
 	}
-	writeXML(w, buf.Len(), &buf)
+	writeXML(w, &buf)
 }
 
-func writeXML(w http.ResponseWriter, size int, body io.WriterTo) {
+// document is an encoded XML-RPC document: a bytes.Buffer, or an
+// xmlrpc.Response kept in the encoder's chunks.
+type document interface {
+	Len() int
+	io.WriterTo
+}
+
+func writeXML(w http.ResponseWriter, body document) {
 	w.Header().Set("Content-Type", "text/xml")
-	w.Header().Set("Content-Length", strconv.Itoa(size))
+	w.Header().Set("Content-Length", strconv.Itoa(body.Len()))
 	w.WriteHeader(http.StatusOK)
 	body.WriteTo(w)
 }
