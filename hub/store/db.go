@@ -210,6 +210,9 @@ type Tx struct {
 	lastArgs []any
 	// async: commit without waiting for the WAL flush (AsyncCommit).
 	async bool
+	// snapshot: a read on PostgreSQL whose block is REPEATABLE READ
+	// (oneSnapshot).
+	snapshot bool
 }
 
 // KeepsCachedAnswers declares that t writes only host, task, scheduler and
@@ -346,6 +349,26 @@ func (t *Tx) block(ctx context.Context) error {
 	return nil
 }
 
+// oneSnapshot makes the rest of a read on PostgreSQL see one snapshot of
+// the database, beginning a REPEATABLE READ block, for answers read in
+// more than one statement. It reports false when it cannot: on a write
+// (READ COMMITTED, where each statement sees the commits before it) or a
+// read whose block began otherwise. SQLite's transactions are snapshots.
+func (t *Tx) oneSnapshot(ctx context.Context) (bool, error) {
+	if t.Dialect != Postgres {
+		return true, nil
+	}
+	if t.write || t.tx != nil {
+		return t.snapshot, nil
+	}
+	tx, err := t.conn.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	if err != nil {
+		return false, fmt.Errorf("begin a snapshot: %w", err)
+	}
+	t.tx, t.snapshot = tx, true
+	return true, nil
+}
+
 // seeQuery shows a read query to the transaction's hook, if a test set one.
 func (t *Tx) seeQuery(query string, args []any) {
 	if t.queryHook != nil {
@@ -353,14 +376,32 @@ func (t *Tx) seeQuery(query string, args []any) {
 	}
 }
 
+// rowQuery is a read query whose rows are scanned into dest (by
+// position), each then handed to each.
+type rowQuery struct {
+	query string
+	args  []any
+	dest  []any
+	each  func() error
+}
+
 // eachRow runs a read query, scanning each row into dest (by position)
-// and then calling each. It is for answers of thousands of rows: on
-// PostgreSQL, a read transaction hands the query to pgx itself, past
-// database/sql, whose conversions of every value cost about as much as
-// the rest of reading a row.
+// and then calling each.
 func (t *Tx) eachRow(ctx context.Context, query string, args []any, dest []any, each func() error) error {
-	t.seeQuery(query, args)
-	query = t.q().Rebind(query)
+	return t.eachRows(ctx, rowQuery{query, args, dest, each})
+}
+
+// eachRows runs read queries in turn, as eachRow does. They are for
+// answers of thousands of rows: on PostgreSQL, a read transaction hands
+// them to pgx itself, past database/sql, whose conversions of every value
+// cost about as much as the rest of reading a row, and sends them all at
+// once, so that the server works on the next while the rows of one are
+// read.
+func (t *Tx) eachRows(ctx context.Context, queries ...rowQuery) error {
+	for i := range queries {
+		t.seeQuery(queries[i].query, queries[i].args)
+		queries[i].query = t.q().Rebind(queries[i].query)
+	}
 	if t.Dialect == Postgres && t.conn != nil {
 		// The connection is the transaction's own, in its block if
 		// block began one.
@@ -369,34 +410,60 @@ func (t *Tx) eachRow(ctx context.Context, query string, args []any, dest []any, 
 			if !ok {
 				return fmt.Errorf("postgres connection is a %T", dc)
 			}
-			rows, err := c.Conn().Query(ctx, query, args...)
-			if err != nil {
-				return err
+			var batch pgx.Batch
+			for _, rq := range queries {
+				batch.Queue(rq.query, rq.args...)
 			}
-			defer rows.Close()
-			for rows.Next() {
-				if !scanBinary(rows.FieldDescriptions(), rows.RawValues(), dest) {
-					if err := rows.Scan(dest...); err != nil {
-						return err
-					}
-				}
-				if err := each(); err != nil {
+			br := c.Conn().SendBatch(ctx, &batch)
+			for _, rq := range queries {
+				if err := pgxRows(br, rq); err != nil {
+					br.Close()
 					return err
 				}
 			}
-			return rows.Err()
+			return br.Close()
 		})
 	}
-	rows, err := t.q().QueryxContext(ctx, query, args...)
+	for _, rq := range queries {
+		if err := t.sqlRows(ctx, rq); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// pgxRows reads the rows of the batch's next query.
+func pgxRows(br pgx.BatchResults, rq rowQuery) error {
+	rows, err := br.Query()
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		if err := rows.Scan(dest...); err != nil {
+		if !scanBinary(rows.FieldDescriptions(), rows.RawValues(), rq.dest) {
+			if err := rows.Scan(rq.dest...); err != nil {
+				return err
+			}
+		}
+		if err := rq.each(); err != nil {
 			return err
 		}
-		if err := each(); err != nil {
+	}
+	return rows.Err()
+}
+
+// sqlRows reads rq's rows through database/sql.
+func (t *Tx) sqlRows(ctx context.Context, rq rowQuery) error {
+	rows, err := t.q().QueryxContext(ctx, rq.query, rq.args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := rows.Scan(rq.dest...); err != nil {
+			return err
+		}
+		if err := rq.each(); err != nil {
 			return err
 		}
 	}

@@ -520,13 +520,27 @@ func Tagged(ctx context.Context, tx *Tx, q TaggedQuery) ([]*TaggedBuild, error) 
 		return bigAnswerPlans(ctx, tx)
 	}
 	if latestOnly(q) {
-		with, args, copies := latestSQL(q, tx.Dialect)
-		if !copies {
-			if err := plan(); err != nil {
+		var out []*TaggedBuild
+		byKeys, err := q.Event == nil && tx.Dialect == Postgres, error(nil)
+		if byKeys {
+			// A write, or a read already in a block of its own, cannot
+			// promise the two statements one snapshot.
+			byKeys, err = tx.oneSnapshot(ctx)
+			if err != nil {
 				return nil, err
 			}
 		}
-		out, err := readTaggedBuilds(ctx, tx, with, args, copies, q)
+		if byKeys {
+			out, err = latestByKeys(ctx, tx, q)
+		} else {
+			with, args, copies := latestSQL(q, tx.Dialect)
+			if !copies {
+				if err := plan(); err != nil {
+					return nil, err
+				}
+			}
+			out, err = readTaggedBuilds(ctx, tx, with, args, copies, q)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -550,12 +564,32 @@ func allComplete(builds []*TaggedBuild) bool {
 	return true
 }
 
-// readTaggedBuilds reads the builds of sel, found along q's walk. The names
-// of owners, promoters, volumes and tags come from a few small queries
-// rather than four more joins per row, and the order is made here rather
-// than by sorting whole result rows: answers run to tens of thousands of
-// builds.
+// readTaggedBuilds reads the builds of sel, found along q's walk: with
+// copies, sel has tag_latest's copies of the build's columns; without,
+// the rows are joined to build.
 func readTaggedBuilds(ctx context.Context, tx *Tx, with string, args []any, copies bool, q TaggedQuery) ([]*TaggedBuild, error) {
+	rs := taggedRows{q: q}
+	if err := tx.eachRows(ctx, rs.read(with, args, copies)); err != nil {
+		return nil, fmt.Errorf("read tagged builds: %w", err)
+	}
+	return finishTagged(ctx, tx, rs.found, q)
+}
+
+// taggedRows scans answer rows into TaggedBuilds. Each row is scanned
+// into cur, by position, then copied into a block of rows allocated at
+// once. Collected as pointers: growing and sorting a slice of whole rows
+// would copy each row many times.
+type taggedRows struct {
+	q     TaggedQuery
+	cur   TaggedBuild
+	block []TaggedBuild
+	found []*TaggedBuild
+}
+
+// read is the query reading the builds of sel (see readTaggedBuilds) into
+// rs.found.
+func (rs *taggedRows) read(with string, args []any, copies bool) rowQuery {
+	q := rs.q
 	// Every column costs time on every row: the tag comes from the depth
 	// (its place in q.Tags), and extra only when asked for.
 	query := with + " SELECT b.id, b.pkg_id, " + buildAnswerCols + ", sel.listing_event, sel.depth"
@@ -570,51 +604,51 @@ func readTaggedBuilds(ctx context.Context, tx *Tx, with string, args []any, copi
 	if q.Extra {
 		query += ", b.extra"
 	}
-	// Each row is scanned into cur, by position, then copied into a block
-	// of rows allocated at once. Collected as pointers: growing and sorting
-	// a slice of whole rows would copy each row many times.
-	var cur TaggedBuild
-	bb := &cur.Build
+	bb := &rs.cur.Build
 	dest := []any{intCol[int64]{&bb.ID}, intCol[int64]{&bb.PackageID}, &bb.PackageName, &bb.Version,
 		&bb.Release, optIntCol{&bb.Epoch}, &bb.Draft, intCol[int]{&bb.State}, optIntCol{&bb.TaskID},
 		intCol[int64]{&bb.OwnerID}, intCol[int64]{&bb.CreateEvent}, intCol[int64]{&bb.CreationUS},
 		optIntCol{&bb.StartUS}, optIntCol{&bb.CompletionUS}, optIntCol{&bb.PromotionUS},
-		optIntCol{&bb.PromoterID}, intCol[int64]{&bb.VolumeID}, intCol[int64]{&cur.ListingEvent}, intCol[int]{&cur.Depth}}
+		optIntCol{&bb.PromoterID}, intCol[int64]{&bb.VolumeID}, intCol[int64]{&rs.cur.ListingEvent}, intCol[int]{&rs.cur.Depth}}
 	if q.Extra {
 		dest = append(dest, &bb.Extra)
 	}
-	var found []*TaggedBuild
-	var block []TaggedBuild
-	users, tags := map[int64]string{}, map[int64]string{}
-	err := tx.eachRow(ctx, query+from, args, dest, func() error {
+	return rowQuery{query + from, args, dest, func() error {
+		cur := &rs.cur
 		if cur.Depth < 0 || cur.Depth >= len(q.Tags) {
 			return fmt.Errorf("depth %d outside a walk of %d tags", cur.Depth, len(q.Tags))
 		}
 		cur.TagID = q.Tags[cur.Depth]
-		if len(block) == 0 {
-			block = make([]TaggedBuild, 256)
+		if len(rs.block) == 0 {
+			rs.block = make([]TaggedBuild, 256)
 		}
-		r := &block[0]
-		block = block[1:]
-		*r = cur
+		r := &rs.block[0]
+		rs.block = rs.block[1:]
+		*r = *cur
+		rs.found = append(rs.found, r)
+		// The next row starts from zero, as this one did: the scan
+		// fills only the selected columns.
+		*cur = TaggedBuild{}
+		return nil
+	}}
+}
+
+// finishTagged names the owners, promoters, volumes and tags of found, with
+// a few small queries rather than four more joins per row, and puts them in
+// Koji's order, here rather than by sorting whole result rows: answers run
+// to tens of thousands of builds.
+func finishTagged(ctx context.Context, tx *Tx, found []*TaggedBuild, q TaggedQuery) ([]*TaggedBuild, error) {
+	if len(found) == 0 {
+		return nil, nil
+	}
+	users, tags, volumes := map[int64]string{}, map[int64]string{}, map[int64]string{}
+	for _, r := range found {
 		users[r.OwnerID] = ""
 		if r.PromoterID != nil {
 			users[*r.PromoterID] = ""
 		}
 		tags[r.TagID] = ""
-		found = append(found, r)
-		// The next row starts from zero, as this one did: the scan
-		// fills only the selected columns.
-		cur = TaggedBuild{}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read tagged builds: %w", err)
 	}
-	if len(found) == 0 {
-		return nil, nil
-	}
-	volumes := map[int64]string{}
 	if err := readNames(ctx, tx, []nameSet{{"users", users}, {"tag", tags}, {"volume", volumes}}); err != nil {
 		return nil, err
 	}

@@ -261,6 +261,104 @@ func TestLatestFromListingsMatchesWindow(t *testing.T) {
 	})
 }
 
+// TestLatestNowMatchesWindow compares the answer for now (on PostgreSQL
+// the walk followed in Go, latestByKeys) with the general query after
+// every step of a random history, for walks of every shape: the usual one,
+// no package lists, a package list walk of its own, a tag listed twice, a
+// single tag, the walk reversed.
+func TestLatestNowMatchesWindow(t *testing.T) {
+	hubtest.ForEachBackend(t, func(t *testing.T, db *store.DB) {
+		w := newLatestWorld(t, db)
+		t0, t1, t2 := w.tags[0], w.tags[1], w.tags[2]
+		queries := map[string]store.TaggedQuery{
+			"walk":              {Tags: w.tags, ListTags: w.tags},
+			"no package lists":  {Tags: w.tags},
+			"lists of the root": {Tags: w.tags, ListTags: []int64{t2}},
+			"tag twice":         {Tags: []int64{t0, t1, t0, t2}, ListTags: w.tags},
+			"one tag":           {Tags: []int64{t1}, ListTags: []int64{t1, t2}},
+			"reversed":          {Tags: []int64{t2, t1, t0}, ListTags: []int64{t2, t1, t0}},
+		}
+		rnd := rand.New(rand.NewSource(2))
+		tagged := map[[2]int64]bool{}
+		nonEmpty := map[string]int{}
+		for step := 0; step < 40; step++ {
+			err := db.InTx(ctx, true, func(tx *store.Tx) error {
+				if step%8 == 3 {
+					// Block or unblock a package in the middle tag.
+					entry := map[string]any{"tag_id": t1, "package_id": w.pkgs[2+rnd.Intn(4)]}
+					if n, err := store.TagPackages.Revoke(ctx, tx, w.user, entry); err != nil || n > 0 {
+						return err
+					}
+					entry["blocked"] = true
+					return store.TagPackages.Insert(ctx, tx, w.user, entry)
+				}
+				for op := 0; op < 1+rnd.Intn(6); op++ {
+					tag := w.tags[rnd.Intn(len(w.tags))]
+					b := w.builds[w.pkgs[rnd.Intn(len(w.pkgs))]][rnd.Intn(5)]
+					key := [2]int64{tag, b}
+					if tagged[key] {
+						if _, err := store.TagListing.Revoke(ctx, tx, w.user, map[string]any{"tag_id": tag, "build_id": b}); err != nil {
+							return err
+						}
+						delete(tagged, key)
+						continue
+					}
+					w.tag(t, tx, tag, b)
+					tagged[key] = true
+				}
+				// A write sees its own changes, through the walk in SQL
+				// (latestSQL) on PostgreSQL too.
+				q := queries["walk"]
+				q.Latest = 1
+				got, err := store.Tagged(ctx, tx, q)
+				if err != nil {
+					return err
+				}
+				want, err := store.TaggedByWindow(ctx, tx, q)
+				if err != nil {
+					return err
+				}
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("step %d, in the write: the latest builds are\n%v\nthe general query gives\n%v", step, summary(got), summary(want))
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for name, q := range queries {
+				q.Latest = 1
+				// A read of its own each time, as a hub's call is.
+				err := db.InTx(ctx, false, func(tx *store.Tx) error {
+					got, err := store.Tagged(ctx, tx, q)
+					if err != nil {
+						return err
+					}
+					want, err := store.TaggedByWindow(ctx, tx, q)
+					if err != nil {
+						return err
+					}
+					if !reflect.DeepEqual(got, want) {
+						t.Errorf("step %d, %s: the latest builds now are\n%v\nthe general query gives\n%v", step, name, summary(got), summary(want))
+					}
+					if len(got) > 0 {
+						nonEmpty[name]++
+					}
+					return nil
+				})
+				if err != nil {
+					t.Fatalf("step %d, %s: %v", step, name, err)
+				}
+			}
+		}
+		for name := range queries {
+			if nonEmpty[name] < 20 {
+				t.Errorf("%s: only %d of 40 steps have builds: the history is too thin to compare", name, nonEmpty[name])
+			}
+		}
+	})
+}
+
 // TestLatestSkipsDeletedBuildInHistory: at an event where a tag's newest
 // build is one deleted since, the build tagged before it is the latest.
 func TestLatestSkipsDeletedBuildInHistory(t *testing.T) {
