@@ -28,6 +28,12 @@ type DB struct {
 	Dialect Dialect
 	write   *sqlx.DB
 	read    *sqlx.DB
+	// aside, on PostgreSQL, holds the connections for reads beside a
+	// transaction's own (Tx.startAside), asideSlots one token for each.
+	// A pool of their own: taken from read, they could wait for
+	// connections held by the very transactions waiting for them.
+	aside      *sqlx.DB
+	asideSlots chan struct{}
 	// commits counts the write transactions this process committed that
 	// may change cached answers: SQLite's AnswersVersion.
 	commits atomic.Int64
@@ -54,17 +60,23 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 	rcfg := cfg.Copy()
 	rcfg.RuntimeParams["default_transaction_read_only"] = "on"
 	r := sqlx.NewDb(stdlib.OpenDB(*rcfg), "pgx")
-	for _, db := range []*sqlx.DB{w, r} {
+	aside := sqlx.NewDb(stdlib.OpenDB(*rcfg), "pgx")
+	for _, db := range []*sqlx.DB{w, r, aside} {
 		db.SetMaxOpenConns(20)
 		db.SetMaxIdleConns(20)
 		db.SetConnMaxIdleTime(5 * time.Minute)
+	}
+	aside.SetMaxOpenConns(asideConns)
+	aside.SetMaxIdleConns(asideConns)
+	for _, db := range []*sqlx.DB{w, r} {
 		if err := db.PingContext(ctx); err != nil {
 			w.Close()
 			r.Close()
+			aside.Close()
 			return nil, fmt.Errorf("connect to postgres: %w", err)
 		}
 	}
-	return &DB{Dialect: Postgres, write: w, read: r}, nil
+	return &DB{Dialect: Postgres, write: w, read: r, aside: aside, asideSlots: make(chan struct{}, asideConns)}, nil
 }
 
 func openSQLite(ctx context.Context, path string) (*DB, error) {
@@ -103,12 +115,19 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	return &DB{Dialect: SQLite, write: w, read: r}, nil
 }
 
-// Close releases both pools.
+// asideConns is the most reads aside (Tx.startAside) a PostgreSQL hub runs
+// at once; more wait for none, and read in their transaction instead.
+const asideConns = 4
+
+// Close releases the pools.
 func (db *DB) Close() error {
 	err := db.write.Close()
-	if db.read != db.write {
-		if rerr := db.read.Close(); err == nil {
-			err = rerr
+	for _, p := range []*sqlx.DB{db.read, db.aside} {
+		if p == nil || p == db.write {
+			continue
+		}
+		if cerr := p.Close(); err == nil {
+			err = cerr
 		}
 	}
 	return err
@@ -405,24 +424,7 @@ func (t *Tx) eachRows(ctx context.Context, queries ...rowQuery) error {
 	if t.Dialect == Postgres && t.conn != nil {
 		// The connection is the transaction's own, in its block if
 		// block began one.
-		return t.conn.Raw(func(dc any) error {
-			c, ok := dc.(*stdlib.Conn)
-			if !ok {
-				return fmt.Errorf("postgres connection is a %T", dc)
-			}
-			var batch pgx.Batch
-			for _, rq := range queries {
-				batch.Queue(rq.query, rq.args...)
-			}
-			br := c.Conn().SendBatch(ctx, &batch)
-			for _, rq := range queries {
-				if err := pgxRows(br, rq); err != nil {
-					br.Close()
-					return err
-				}
-			}
-			return br.Close()
-		})
+		return pgxBatch(ctx, t.conn, queries)
 	}
 	for _, rq := range queries {
 		if err := t.sqlRows(ctx, rq); err != nil {
@@ -430,6 +432,63 @@ func (t *Tx) eachRows(ctx context.Context, queries ...rowQuery) error {
 		}
 	}
 	return nil
+}
+
+// startAside runs read queries, as eachRows does, on PostgreSQL, on a
+// connection other than the transaction's, in a goroutine of their own,
+// and returns the channel their outcome comes on. It returns nil, having
+// run nothing, when it cannot: on SQLite, or when every connection for
+// reads aside is busy. The queries see the commits before each of them,
+// not the transaction's snapshot; they let the server work on them beside
+// the transaction's own. The caller must receive from the channel before
+// using what the queries read.
+func (t *Tx) startAside(ctx context.Context, queries ...rowQuery) <-chan error {
+	if t.db.aside == nil {
+		return nil
+	}
+	select {
+	case t.db.asideSlots <- struct{}{}:
+	default:
+		return nil
+	}
+	for i := range queries {
+		t.seeQuery(queries[i].query, queries[i].args)
+		queries[i].query = t.db.aside.Rebind(queries[i].query)
+	}
+	done := make(chan error, 1)
+	go func() {
+		defer func() { <-t.db.asideSlots }()
+		conn, err := t.db.aside.Connx(ctx)
+		if err != nil {
+			done <- fmt.Errorf("connect aside: %w", err)
+			return
+		}
+		defer conn.Close()
+		done <- pgxBatch(ctx, conn, queries)
+	}()
+	return done
+}
+
+// pgxBatch sends queries at once over conn, through pgx itself.
+func pgxBatch(ctx context.Context, conn *sqlx.Conn, queries []rowQuery) error {
+	return conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("postgres connection is a %T", dc)
+		}
+		var batch pgx.Batch
+		for _, rq := range queries {
+			batch.Queue(rq.query, rq.args...)
+		}
+		br := c.Conn().SendBatch(ctx, &batch)
+		for _, rq := range queries {
+			if err := pgxRows(br, rq); err != nil {
+				br.Close()
+				return err
+			}
+		}
+		return br.Close()
+	})
 }
 
 // pgxRows reads the rows of the batch's next query.

@@ -28,3 +28,28 @@ func (t *Tx) EachRow(ctx context.Context, query string, dest []any, each func() 
 func IntCol(p *int64) any     { return intCol[int64]{p} }
 func SmallCol(p *int) any     { return intCol[int]{p} }
 func OptIntCol(p **int64) any { return optIntCol{p} }
+
+// PinSnapshot makes a read see, from now on, the database as it is now
+// (on PostgreSQL, a REPEATABLE READ block whose snapshot a first statement
+// takes; SQLite's read takes its snapshot at its first read).
+func (t *Tx) PinSnapshot(ctx context.Context) error {
+	if _, err := t.oneSnapshot(ctx); err != nil {
+		return err
+	}
+	var one int
+	return t.Get(ctx, &one, "SELECT 1 FROM tag LIMIT 1")
+}
+
+// HoldAsideSlots takes every slot for reads aside (Tx.startAside), as busy
+// hubs do, until the returned undo.
+func (db *DB) HoldAsideSlots() func() {
+	n := cap(db.asideSlots)
+	for i := 0; i < n; i++ {
+		db.asideSlots <- struct{}{}
+	}
+	return func() {
+		for i := 0; i < n; i++ {
+			<-db.asideSlots
+		}
+	}
+}

@@ -27,37 +27,48 @@ type walkKeys struct {
 }
 
 // keysQuery reads into k the keys of tags (tag_latest) and of listTags
-// (their package lists now), one row per tag and kind of key.
-func keysQuery(k *walkKeys, tags, listTags []int64) rowQuery {
+// (their package lists now), one row per tag and kind of key, and, when
+// version is not nil, the answers' version (AnswersVersion) the keys are
+// of.
+func keysQuery(k *walkKeys, tags, listTags []int64, version *int64) rowQuery {
+	const latestKeys, listKeys, versionRow = 0, 1, 2
 	*k = walkKeys{latest: map[int64][]int64{}, open: map[int64][]int64{}, blocked: map[int64][]int64{}}
 	var parts []string
 	var args []any
 	if len(tags) > 0 {
 		in, targs := InList(tags)
-		parts = append(parts, "SELECT FALSE AS list, tag_id, array_agg(pkg_id) AS pkgs, CAST(NULL AS BIGINT[]) AS blocked FROM tag_latest WHERE tag_id IN "+
-			in+" GROUP BY tag_id")
+		parts = append(parts, fmt.Sprintf("SELECT %d AS kind, tag_id, array_agg(pkg_id) AS pkgs, CAST(NULL AS BIGINT[]) AS blocked "+
+			"FROM tag_latest WHERE tag_id IN %s GROUP BY tag_id", latestKeys, in))
 		args = append(args, targs...)
 	}
 	if listTags != nil {
 		uniq, _ := firstPlaces(listTags)
 		in, largs := InList(uniq)
 		active, _ := AsOf("", nil)
-		parts = append(parts, "SELECT TRUE, tag_id, array_agg(package_id) FILTER (WHERE NOT blocked), "+
-			"array_agg(package_id) FILTER (WHERE blocked) FROM tag_packages WHERE tag_id IN "+in+" AND "+active+" GROUP BY tag_id")
+		parts = append(parts, fmt.Sprintf("SELECT %d, tag_id, array_agg(package_id) FILTER (WHERE NOT blocked), "+
+			"array_agg(package_id) FILTER (WHERE blocked) FROM tag_packages WHERE tag_id IN %s AND %s GROUP BY tag_id", listKeys, in, active))
 		args = append(args, largs...)
 	}
-	var list bool
+	if version != nil {
+		parts = append(parts, fmt.Sprintf("SELECT %d, CAST(SUM(n) AS BIGINT), NULL, NULL FROM answers_version", versionRow))
+	}
+	var kind int
 	var tag int64
 	var pkgs, blocked []int64
-	return rowQuery{strings.Join(parts, " UNION ALL "), args, []any{&list, &tag, &pkgs, &blocked}, func() error {
+	return rowQuery{strings.Join(parts, " UNION ALL "), args, []any{&kind, &tag, &pkgs, &blocked}, func() error {
 		// array_agg keeps the order it reads rows in, which the plan
 		// chooses.
 		slices.Sort(pkgs)
 		slices.Sort(blocked)
-		if list {
-			k.open[tag], k.blocked[tag] = pkgs, blocked
-		} else {
+		switch kind {
+		case latestKeys:
 			k.latest[tag] = pkgs
+		case listKeys:
+			k.open[tag], k.blocked[tag] = pkgs, blocked
+		case versionRow:
+			*version = tag
+		default:
+			return fmt.Errorf("key row of kind %d", kind)
 		}
 		// Each row gets slices of its own.
 		pkgs, blocked = nil, nil
@@ -113,22 +124,34 @@ func latestRows(tag int64, depth int) string {
 // tx must be a read in one snapshot (Tx.oneSnapshot).
 //
 // The first tag's packages win unless the package lists hide them, so its
-// rows are read whole, at once with the other tags' keys (whose
-// aggregation the server works on while its rows are read). Of the other
-// tags, only the rows of winning packages are read.
+// rows are read whole, in the transaction, while another connection reads
+// the other tags' keys: the server works on both at once. The keys are
+// the snapshot's when the answers' version read with them is the
+// snapshot's (every commit that changes tags, package lists or builds
+// counts in it); otherwise they are read again in the snapshot. Of the
+// other tags, only the rows of winning packages are read.
 func latestByKeys(ctx context.Context, tx *Tx, q TaggedQuery) ([]*TaggedBuild, error) {
 	uniq, depths := firstPlaces(q.Tags)
-	rs := taggedRows{q: q}
-	queries := []rowQuery{rs.read("WITH sel AS ("+latestRows(uniq[0], depths[0])+")", nil, true)}
+	if len(uniq) == 1 && q.ListTags == nil {
+		return readTaggedBuilds(ctx, tx, "WITH sel AS ("+latestRows(uniq[0], depths[0])+")", nil, true, q)
+	}
 	var keys walkKeys
-	if len(uniq) > 1 || q.ListTags != nil {
-		queries = append(queries, keysQuery(&keys, uniq[1:], q.ListTags))
+	var asideVersion, version int64
+	rs := taggedRows{q: q}
+	rows := rs.read("WITH sel AS ("+latestRows(uniq[0], depths[0])+")", nil, true)
+	var err error
+	if aside := tx.startAside(ctx, keysQuery(&keys, uniq[1:], q.ListTags, &asideVersion)); aside != nil {
+		err = tx.eachRows(ctx, versionQuery(&version), rows)
+		if errAside := <-aside; err == nil && (errAside != nil || asideVersion != version) {
+			// A commit came between the two reads (or the other
+			// connection failed): read the keys in the snapshot.
+			err = tx.eachRows(ctx, keysQuery(&keys, uniq[1:], q.ListTags, nil))
+		}
+	} else {
+		err = tx.eachRows(ctx, rows, keysQuery(&keys, uniq[1:], q.ListTags, nil))
 	}
-	if err := tx.eachRows(ctx, queries...); err != nil {
+	if err != nil {
 		return nil, fmt.Errorf("read the latest builds: %w", err)
-	}
-	if keys.latest == nil {
-		return finishTagged(ctx, tx, rs.found, q)
 	}
 	firstKeys := make([]int64, len(rs.found))
 	for i, r := range rs.found {
@@ -227,4 +250,9 @@ func intersect(a, b []int64) []int64 {
 		}
 	}
 	return out
+}
+
+// versionQuery reads the answers' version (AnswersVersion) into version.
+func versionQuery(version *int64) rowQuery {
+	return rowQuery{"SELECT CAST(SUM(n) AS BIGINT) FROM answers_version", nil, []any{version}, func() error { return nil }}
 }

@@ -326,6 +326,12 @@ func TestLatestNowMatchesWindow(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// Every other step, the connections for reads aside are
+			// busy, and the keys are read in the transaction.
+			release := func() {}
+			if step%2 == 1 {
+				release = db.HoldAsideSlots()
+			}
 			for name, q := range queries {
 				q.Latest = 1
 				// A read of its own each time, as a hub's call is.
@@ -350,11 +356,69 @@ func TestLatestNowMatchesWindow(t *testing.T) {
 					t.Fatalf("step %d, %s: %v", step, name, err)
 				}
 			}
+			release()
 		}
 		for name := range queries {
 			if nonEmpty[name] < 20 {
 				t.Errorf("%s: only %d of 40 steps have builds: the history is too thin to compare", name, nonEmpty[name])
 			}
+		}
+	})
+}
+
+// TestLatestNowFromOneSnapshot: a read's latest builds are those of its
+// snapshot even when a commit comes after it began. On PostgreSQL the
+// keys of the walk are read on another connection, which sees the commit;
+// the answers' version read with them tells, and they are read again.
+func TestLatestNowFromOneSnapshot(t *testing.T) {
+	hubtest.ForEachBackend(t, func(t *testing.T, db *store.DB) {
+		w := newLatestWorld(t, db)
+		p5, p6 := w.pkgs[5], w.pkgs[6]
+		// p5's build is in the middle tag only, p6's in the root only.
+		inMiddle, inRoot := w.builds[p5][0], w.builds[p6][0]
+		if err := db.InTx(ctx, true, func(tx *store.Tx) error {
+			w.tag(t, tx, w.tags[1], inMiddle)
+			w.tag(t, tx, w.tags[2], inRoot)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		q := store.TaggedQuery{Tags: w.tags, ListTags: w.tags, Latest: 1}
+		tx, err := db.Begin(ctx, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback()
+		if err := tx.PinSnapshot(ctx); err != nil {
+			t.Fatal(err)
+		}
+		// After the snapshot: p5 leaves the middle tag, p6 comes into it.
+		if err := db.InTx(ctx, true, func(wtx *store.Tx) error {
+			if _, err := store.TagListing.Revoke(ctx, wtx, w.user, map[string]any{"tag_id": w.tags[1], "build_id": inMiddle}); err != nil {
+				return err
+			}
+			w.tag(t, wtx, w.tags[1], w.builds[p6][1])
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := store.Tagged(ctx, tx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids [][2]int64
+		for _, b := range got {
+			ids = append(ids, [2]int64{b.ID, b.TagID})
+		}
+		if want := [][2]int64{{inMiddle, w.tags[1]}, {inRoot, w.tags[2]}}; !reflect.DeepEqual(ids, want) {
+			t.Errorf("the latest builds (build, tag) in the snapshot are %v, want %v", ids, want)
+		}
+		want, err := store.TaggedByWindow(ctx, tx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("the latest builds are\n%v\nthe general query gives\n%v", summary(got), summary(want))
 		}
 	})
 }
