@@ -654,11 +654,15 @@ func AnswersVersion(ctx context.Context, t *Tx) (string, error) {
 		return "w" + strconv.FormatInt(t.commitsBefore, 10), nil
 	}
 	var n int64
-	if err := t.Get(ctx, &n, "SELECT CAST(SUM(n) AS BIGINT) FROM answers_version"); err != nil {
+	if err := t.Get(ctx, &n, sumAnswersVersion); err != nil {
 		return "", fmt.Errorf("read answers version: %w", err)
 	}
 	return "g" + strconv.FormatInt(n, 10), nil
 }
+
+// sumAnswersVersion reads PostgreSQL's answers version: the sum of its
+// shards' counts.
+const sumAnswersVersion = "SELECT CAST(SUM(n) AS BIGINT) FROM answers_version"
 
 // AsyncCommit lets this transaction's commit return before its WAL record is
 // flushed (PostgreSQL's synchronous_commit = off for this transaction only).

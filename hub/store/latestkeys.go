@@ -13,10 +13,10 @@ import (
 // scan the wide rows they then drop. latestByKeys instead reads the walk's
 // keys (tag_latest's packages of each tag, and the package lists) as one
 // array per tag, follows the walk in Go over sorted ids, and reads only
-// the wide rows that win. The two statements run in one snapshot.
+// the wide rows that win.
 //
-// SQLite keeps latestSQL: in process, its merges of the tags' key ranges
-// cost less than handing every key over to Go.
+// SQLite keeps latestSQL: it merges the tags' key ranges in process, and
+// has no arrays to hand a tag's keys over in one value.
 
 // walkKeys are the keys latestByKeys follows the walk over, per tag,
 // each slice sorted.
@@ -254,5 +254,5 @@ func intersect(a, b []int64) []int64 {
 
 // versionQuery reads the answers' version (AnswersVersion) into version.
 func versionQuery(version *int64) rowQuery {
-	return rowQuery{"SELECT CAST(SUM(n) AS BIGINT) FROM answers_version", nil, []any{version}, func() error { return nil }}
+	return rowQuery{sumAnswersVersion, nil, []any{version}, func() error { return nil }}
 }
