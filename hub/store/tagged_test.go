@@ -423,6 +423,81 @@ func TestLatestNowFromOneSnapshot(t *testing.T) {
 	})
 }
 
+// TestLatestNowUnderConcurrentWrites: readers, more than there are
+// connections for reads aside, ask for the latest builds while a writer
+// tags and untags; each answer must be that of the reader's snapshot.
+func TestLatestNowUnderConcurrentWrites(t *testing.T) {
+	hubtest.ForEachBackend(t, func(t *testing.T, db *store.DB) {
+		w := newLatestWorld(t, db)
+		q := store.TaggedQuery{Tags: w.tags, ListTags: w.tags, Latest: 1}
+		stop := make(chan struct{})
+		writerDone := make(chan error, 1)
+		go func() {
+			rnd := rand.New(rand.NewSource(3))
+			tagged := map[[2]int64]bool{}
+			for {
+				select {
+				case <-stop:
+					writerDone <- nil
+					return
+				default:
+				}
+				tag := w.tags[rnd.Intn(len(w.tags))]
+				b := w.builds[w.pkgs[rnd.Intn(len(w.pkgs))]][rnd.Intn(5)]
+				key := [2]int64{tag, b}
+				err := db.InTx(ctx, true, func(tx *store.Tx) error {
+					if tagged[key] {
+						_, err := store.TagListing.Revoke(ctx, tx, w.user, map[string]any{"tag_id": tag, "build_id": b})
+						return err
+					}
+					return store.TagListing.Insert(ctx, tx, w.user, map[string]any{"tag_id": tag, "build_id": b, "pkg_id": w.pkgOf[b]})
+				})
+				if err != nil {
+					writerDone <- err
+					return
+				}
+				tagged[key] = !tagged[key]
+			}
+		}()
+		const readers, reads = 8, 15
+		errs := make(chan error, readers)
+		for r := 0; r < readers; r++ {
+			go func() {
+				for i := 0; i < reads; i++ {
+					err := db.InTx(ctx, false, func(tx *store.Tx) error {
+						got, err := store.Tagged(ctx, tx, q)
+						if err != nil {
+							return err
+						}
+						want, err := store.TaggedByWindow(ctx, tx, q)
+						if err != nil {
+							return err
+						}
+						if !reflect.DeepEqual(got, want) {
+							return fmt.Errorf("the latest builds are\n%v\nthe general query in the same read gives\n%v", summary(got), summary(want))
+						}
+						return nil
+					})
+					if err != nil {
+						errs <- err
+						return
+					}
+				}
+				errs <- nil
+			}()
+		}
+		for r := 0; r < readers; r++ {
+			if err := <-errs; err != nil {
+				t.Error(err)
+			}
+		}
+		close(stop)
+		if err := <-writerDone; err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
 // TestLatestSkipsDeletedBuildInHistory: at an event where a tag's newest
 // build is one deleted since, the build tagged before it is the latest.
 func TestLatestSkipsDeletedBuildInHistory(t *testing.T) {
