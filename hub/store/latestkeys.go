@@ -196,17 +196,20 @@ func latestByKeys(ctx context.Context, tx *Tx, q TaggedQuery) ([]*TaggedBuild, e
 
 // minus, union and intersect are set operations on sorted ids.
 
-func minus(a, b []int64) []int64 {
+func minus(a, b []int64) []int64     { return sift(a, b, false) }
+func intersect(a, b []int64) []int64 { return sift(a, b, true) }
+
+// sift keeps the ids of a that are in b (in), or those that are not.
+func sift(a, b []int64, in bool) []int64 {
 	var out []int64
 	j := 0
 	for _, x := range a {
 		for j < len(b) && b[j] < x {
 			j++
 		}
-		if j < len(b) && b[j] == x {
-			continue
+		if (j < len(b) && b[j] == x) == in {
+			out = append(out, x)
 		}
-		out = append(out, x)
 	}
 	return out
 }
@@ -236,20 +239,6 @@ func union(a, b []int64) []int64 {
 	}
 	out = append(out, a[i:]...)
 	return append(out, b[j:]...)
-}
-
-func intersect(a, b []int64) []int64 {
-	var out []int64
-	j := 0
-	for _, x := range a {
-		for j < len(b) && b[j] < x {
-			j++
-		}
-		if j < len(b) && b[j] == x {
-			out = append(out, x)
-		}
-	}
-	return out
 }
 
 // versionQuery reads the answers' version (AnswersVersion) into version.

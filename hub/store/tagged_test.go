@@ -31,6 +31,33 @@ func (w *latestWorld) tag(t *testing.T, tx *store.Tx, tag, build int64) {
 	}
 }
 
+// toggle tags build into tag, or untags it if tagged says it is there,
+// and records the change in tagged.
+func (w *latestWorld) toggle(tx *store.Tx, tagged map[[2]int64]bool, tag, build int64) error {
+	key := [2]int64{tag, build}
+	if tagged[key] {
+		if _, err := store.TagListing.Revoke(ctx, tx, w.user, map[string]any{"tag_id": tag, "build_id": build}); err != nil {
+			return err
+		}
+		delete(tagged, key)
+		return nil
+	}
+	if err := store.TagListing.Insert(ctx, tx, w.user, map[string]any{"tag_id": tag, "build_id": build, "pkg_id": w.pkgOf[build]}); err != nil {
+		return err
+	}
+	tagged[key] = true
+	return nil
+}
+
+// latestBothWays answers q with Tagged and with the general query.
+func latestBothWays(tx *store.Tx, q store.TaggedQuery) (got, want []*store.TaggedBuild, err error) {
+	if got, err = store.Tagged(ctx, tx, q); err != nil {
+		return nil, nil, err
+	}
+	want, err = store.TaggedByWindow(ctx, tx, q)
+	return got, want, err
+}
+
 func newLatestWorld(t *testing.T, db *store.DB) *latestWorld {
 	w := &latestWorld{builds: map[int64][]int64{}, pkgOf: map[int64]int64{}}
 	err := db.InTx(ctx, true, func(tx *store.Tx) error {
@@ -119,17 +146,9 @@ func TestLatestFromListingsMatchesWindow(t *testing.T) {
 				for op := 0; op < 1+rnd.Intn(4); op++ {
 					tag := w.tags[rnd.Intn(len(w.tags))]
 					p := w.pkgs[rnd.Intn(len(w.pkgs))]
-					b := w.builds[p][rnd.Intn(5)]
-					key := [2]int64{tag, b}
-					if tagged[key] {
-						if _, err := store.TagListing.Revoke(ctx, tx, w.user, map[string]any{"tag_id": tag, "build_id": b}); err != nil {
-							return err
-						}
-						delete(tagged, key)
-						continue
+					if err := w.toggle(tx, tagged, tag, w.builds[p][rnd.Intn(5)]); err != nil {
+						return err
 					}
-					w.tag(t, tx, tag, b)
-					tagged[key] = true
 				}
 				ev, err := tx.Event(ctx)
 				w.events = append(w.events, ev)
@@ -188,11 +207,7 @@ func TestLatestFromListingsMatchesWindow(t *testing.T) {
 				}
 				qx := w.query(ev)
 				qx.Extra = true
-				gotX, err := store.Tagged(ctx, tx, qx)
-				if err != nil {
-					return err
-				}
-				wantX, err := store.TaggedByWindow(ctx, tx, qx)
+				gotX, wantX, err := latestBothWays(tx, qx)
 				if err != nil {
 					return err
 				}
@@ -294,27 +309,16 @@ func TestLatestNowMatchesWindow(t *testing.T) {
 				}
 				for op := 0; op < 1+rnd.Intn(6); op++ {
 					tag := w.tags[rnd.Intn(len(w.tags))]
-					b := w.builds[w.pkgs[rnd.Intn(len(w.pkgs))]][rnd.Intn(5)]
-					key := [2]int64{tag, b}
-					if tagged[key] {
-						if _, err := store.TagListing.Revoke(ctx, tx, w.user, map[string]any{"tag_id": tag, "build_id": b}); err != nil {
-							return err
-						}
-						delete(tagged, key)
-						continue
+					p := w.pkgs[rnd.Intn(len(w.pkgs))]
+					if err := w.toggle(tx, tagged, tag, w.builds[p][rnd.Intn(5)]); err != nil {
+						return err
 					}
-					w.tag(t, tx, tag, b)
-					tagged[key] = true
 				}
 				// A write sees its own changes, through the walk in SQL
 				// (latestSQL) on PostgreSQL too.
 				q := queries["walk"]
 				q.Latest = 1
-				got, err := store.Tagged(ctx, tx, q)
-				if err != nil {
-					return err
-				}
-				want, err := store.TaggedByWindow(ctx, tx, q)
+				got, want, err := latestBothWays(tx, q)
 				if err != nil {
 					return err
 				}
@@ -336,11 +340,7 @@ func TestLatestNowMatchesWindow(t *testing.T) {
 				q.Latest = 1
 				// A read of its own each time, as a hub's call is.
 				err := db.InTx(ctx, false, func(tx *store.Tx) error {
-					got, err := store.Tagged(ctx, tx, q)
-					if err != nil {
-						return err
-					}
-					want, err := store.TaggedByWindow(ctx, tx, q)
+					got, want, err := latestBothWays(tx, q)
 					if err != nil {
 						return err
 					}
@@ -443,20 +443,14 @@ func TestLatestNowUnderConcurrentWrites(t *testing.T) {
 				default:
 				}
 				tag := w.tags[rnd.Intn(len(w.tags))]
-				b := w.builds[w.pkgs[rnd.Intn(len(w.pkgs))]][rnd.Intn(5)]
-				key := [2]int64{tag, b}
+				p := w.pkgs[rnd.Intn(len(w.pkgs))]
 				err := db.InTx(ctx, true, func(tx *store.Tx) error {
-					if tagged[key] {
-						_, err := store.TagListing.Revoke(ctx, tx, w.user, map[string]any{"tag_id": tag, "build_id": b})
-						return err
-					}
-					return store.TagListing.Insert(ctx, tx, w.user, map[string]any{"tag_id": tag, "build_id": b, "pkg_id": w.pkgOf[b]})
+					return w.toggle(tx, tagged, tag, w.builds[p][rnd.Intn(5)])
 				})
 				if err != nil {
 					writerDone <- err
 					return
 				}
-				tagged[key] = !tagged[key]
 			}
 		}()
 		const readers, reads = 8, 15
@@ -465,11 +459,7 @@ func TestLatestNowUnderConcurrentWrites(t *testing.T) {
 			go func() {
 				for i := 0; i < reads; i++ {
 					err := db.InTx(ctx, false, func(tx *store.Tx) error {
-						got, err := store.Tagged(ctx, tx, q)
-						if err != nil {
-							return err
-						}
-						want, err := store.TaggedByWindow(ctx, tx, q)
+						got, want, err := latestBothWays(tx, q)
 						if err != nil {
 							return err
 						}
