@@ -404,23 +404,15 @@ type rowQuery struct {
 	each  func() error
 }
 
-// eachRow runs a read query, scanning each row into dest (by position)
-// and then calling each.
-func (t *Tx) eachRow(ctx context.Context, query string, args []any, dest []any, each func() error) error {
-	return t.eachRows(ctx, rowQuery{query, args, dest, each})
-}
-
-// eachRows runs read queries in turn, as eachRow does. They are for
-// answers of thousands of rows: on PostgreSQL, a read transaction hands
+// eachRows runs read queries in turn, scanning each row into its dest (by
+// position) and then calling its each. They are for answers of thousands
+// of rows: on PostgreSQL, a read transaction hands
 // them to pgx itself, past database/sql, whose conversions of every value
 // cost about as much as the rest of reading a row, and sends them all at
 // once, so that the server works on the next while the rows of one are
 // read.
 func (t *Tx) eachRows(ctx context.Context, queries ...rowQuery) error {
-	for i := range queries {
-		t.seeQuery(queries[i].query, queries[i].args)
-		queries[i].query = t.q().Rebind(queries[i].query)
-	}
+	t.ready(queries)
 	if t.Dialect == Postgres && t.conn != nil {
 		// The connection is the transaction's own, in its block if
 		// block began one.
@@ -451,10 +443,7 @@ func (t *Tx) startAside(ctx context.Context, queries ...rowQuery) <-chan error {
 	default:
 		return nil
 	}
-	for i := range queries {
-		t.seeQuery(queries[i].query, queries[i].args)
-		queries[i].query = t.db.aside.Rebind(queries[i].query)
-	}
+	t.ready(queries)
 	done := make(chan error, 1)
 	go func() {
 		defer func() { <-t.db.asideSlots }()
@@ -467,6 +456,15 @@ func (t *Tx) startAside(ctx context.Context, queries ...rowQuery) <-chan error {
 		done <- pgxBatch(ctx, conn, queries)
 	}()
 	return done
+}
+
+// ready shows queries to the transaction's hook and writes their
+// placeholders as the store needs (every pool of one store takes the same).
+func (t *Tx) ready(queries []rowQuery) {
+	for i := range queries {
+		t.seeQuery(queries[i].query, queries[i].args)
+		queries[i].query = t.q().Rebind(queries[i].query)
+	}
 }
 
 // pgxBatch sends queries at once over conn, through pgx itself.

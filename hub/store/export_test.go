@@ -19,9 +19,10 @@ func TaggedByWindow(ctx context.Context, tx *Tx, q TaggedQuery) ([]*TaggedBuild,
 // ExecLast runs what Commit runs just before COMMIT, without committing.
 func (t *Tx) ExecLast(ctx context.Context) error { return t.execLast(ctx) }
 
-// EachRow is eachRow, for testing its decoding on both stores.
+// EachRow is eachRows with one query, for testing its decoding on both
+// stores.
 func (t *Tx) EachRow(ctx context.Context, query string, dest []any, each func() error) error {
-	return t.eachRow(ctx, query, nil, dest, each)
+	return t.eachRows(ctx, rowQuery{query, nil, dest, each})
 }
 
 // Scan targets, for the same test.

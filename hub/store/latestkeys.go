@@ -132,13 +132,14 @@ func latestRows(tag int64, depth int) string {
 // other tags, only the rows of winning packages are read.
 func latestByKeys(ctx context.Context, tx *Tx, q TaggedQuery) ([]*TaggedBuild, error) {
 	uniq, depths := firstPlaces(q.Tags)
+	first := "WITH sel AS (" + latestRows(uniq[0], depths[0]) + ")"
 	if len(uniq) == 1 && q.ListTags == nil {
-		return readTaggedBuilds(ctx, tx, "WITH sel AS ("+latestRows(uniq[0], depths[0])+")", nil, true, q)
+		return readTaggedBuilds(ctx, tx, first, nil, true, q)
 	}
 	var keys walkKeys
 	var asideVersion, version int64
 	rs := taggedRows{q: q}
-	rows := rs.read("WITH sel AS ("+latestRows(uniq[0], depths[0])+")", nil, true)
+	rows := rs.read(first, nil, true)
 	var err error
 	if aside := tx.startAside(ctx, keysQuery(&keys, uniq[1:], q.ListTags, &asideVersion)); aside != nil {
 		err = tx.eachRows(ctx, versionQuery(&version), rows)
@@ -191,7 +192,7 @@ func latestByKeys(ctx context.Context, tx *Tx, q TaggedQuery) ([]*TaggedBuild, e
 			kept = append(kept, r)
 		}
 	}
-	return finishTagged(ctx, tx, kept, q)
+	return finishTagged(ctx, tx, kept)
 }
 
 // minus, union and intersect are set operations on sorted ids.

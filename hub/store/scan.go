@@ -25,7 +25,7 @@ func (c intCol[T]) Scan(src any) error {
 	return nil
 }
 
-// ScanInt64 is Scan for pgx itself (see Tx.eachRow).
+// ScanInt64 is Scan for pgx itself (see Tx.eachRows).
 func (c intCol[T]) ScanInt64(v pgtype.Int8) error {
 	if !v.Valid {
 		return fmt.Errorf("integer column holds NULL")
@@ -49,7 +49,7 @@ func (c optIntCol) Scan(src any) error {
 	return nil
 }
 
-// ScanInt64 is Scan for pgx itself (see Tx.eachRow).
+// ScanInt64 is Scan for pgx itself (see Tx.eachRows).
 func (c optIntCol) ScanInt64(v pgtype.Int8) error {
 	if !v.Valid {
 		*c.p = nil

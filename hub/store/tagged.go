@@ -520,16 +520,17 @@ func Tagged(ctx context.Context, tx *Tx, q TaggedQuery) ([]*TaggedBuild, error) 
 		return bigAnswerPlans(ctx, tx)
 	}
 	if latestOnly(q) {
-		var out []*TaggedBuild
-		byKeys, err := q.Event == nil && tx.Dialect == Postgres, error(nil)
-		if byKeys {
+		byKeys := false
+		if q.Event == nil && tx.Dialect == Postgres {
 			// A write, or a read already in a block of its own, cannot
-			// promise the two statements one snapshot.
-			byKeys, err = tx.oneSnapshot(ctx)
-			if err != nil {
+			// promise latestByKeys' statements one snapshot.
+			var err error
+			if byKeys, err = tx.oneSnapshot(ctx); err != nil {
 				return nil, err
 			}
 		}
+		var out []*TaggedBuild
+		var err error
 		if byKeys {
 			out, err = latestByKeys(ctx, tx, q)
 		} else {
@@ -572,7 +573,7 @@ func readTaggedBuilds(ctx context.Context, tx *Tx, with string, args []any, copi
 	if err := tx.eachRows(ctx, rs.read(with, args, copies)); err != nil {
 		return nil, fmt.Errorf("read tagged builds: %w", err)
 	}
-	return finishTagged(ctx, tx, rs.found, q)
+	return finishTagged(ctx, tx, rs.found)
 }
 
 // taggedRows scans answer rows into TaggedBuilds. Each row is scanned
@@ -637,7 +638,7 @@ func (rs *taggedRows) read(with string, args []any, copies bool) rowQuery {
 // a few small queries rather than four more joins per row, and puts them in
 // Koji's order, here rather than by sorting whole result rows: answers run
 // to tens of thousands of builds.
-func finishTagged(ctx context.Context, tx *Tx, found []*TaggedBuild, q TaggedQuery) ([]*TaggedBuild, error) {
+func finishTagged(ctx context.Context, tx *Tx, found []*TaggedBuild) ([]*TaggedBuild, error) {
 	if len(found) == 0 {
 		return nil, nil
 	}
